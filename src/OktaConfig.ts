@@ -1,0 +1,238 @@
+/**
+ * The client's configuration as a service: the org URL, the credential, timeouts, the retry bound
+ * and the user agent. `layer(options)` takes values, `layerConfig()` reads the same environment
+ * names as Okta's official SDKs (`OKTA_CLIENT_ORGURL`, `OKTA_CLIENT_TOKEN`, ...).
+ *
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import { defaultUserAgent } from "./internal/userAgent.js"
+
+/**
+ * How the credential is sent: `SSWS <api token>` or `Bearer <access token>`.
+ *
+ * @since 0.1.0
+ */
+export type AuthorizationMode = "SSWS" | "Bearer"
+
+/**
+ * The configuration service. Read it with `yield* OktaConfig`; provide it with `layer` or `layerConfig`.
+ *
+ * @since 0.1.0
+ */
+export class OktaConfig extends Context.Tag("effect-okta-sessions/OktaConfig")<OktaConfig, OktaConfig.Service>() {}
+
+/** @since 0.1.0 */
+export declare namespace OktaConfig {
+  /**
+   * What a user sets. Only `orgUrl` and `token` are required.
+   *
+   * @since 0.1.0
+   */
+  export interface Options {
+    /** The org's base URL, e.g. `https://dev-123.okta.com`. https, or http for a loopback host. */
+    readonly orgUrl: string
+    /** The API token (SSWS) or OAuth access token (Bearer). */
+    readonly token: Redacted.Redacted<string>
+    /** `SSWS` (default) or `Bearer`. */
+    readonly authorizationMode?: AuthorizationMode | undefined
+    /** Time allowed for one request, response body included. Default 30 seconds; zero turns it off. */
+    readonly requestTimeout?: Duration.DurationInput | undefined
+    /** How many times a rate-limited (429) call is retried. Default 2, as in Okta's SDKs; 0 means never. */
+    readonly maxRetries?: number | undefined
+    /** Extra text appended to the `User-Agent` header. */
+    readonly userAgent?: string | undefined
+    /** The largest response body accepted, in bytes. Default 1 MiB. */
+    readonly maxResponseBytes?: number | undefined
+    /** Send W3C / B3 trace headers to Okta. Default false: trace ids stay inside your system. */
+    readonly propagateTraceHeaders?: boolean | undefined
+  }
+
+  /**
+   * The checked, normalised configuration.
+   *
+   * @since 0.1.0
+   */
+  export interface Service {
+    /** The org's base URL with no trailing slash, e.g. `https://dev-123.okta.com`. */
+    readonly orgUrl: string
+    /** The value of the `Authorization` header, e.g. `SSWS 00abc...`. */
+    readonly authorization: Redacted.Redacted<string>
+    readonly authorizationMode: AuthorizationMode
+    /** `None` when timeouts are off. */
+    readonly requestTimeout: Option.Option<Duration.Duration>
+    readonly maxRetries: number
+    /** The full `User-Agent` header. */
+    readonly userAgent: string
+    readonly maxResponseBytes: number
+    readonly propagateTraceHeaders: boolean
+  }
+}
+
+/** Default time allowed for one request. */
+export const defaultRequestTimeout: Duration.Duration = Duration.seconds(30)
+
+/** Default retries of a rate-limited call, as in Okta's Node, Python and .NET SDKs. */
+export const defaultMaxRetries = 2
+
+/** Default cap on a response body: a Session is about 1 KiB. */
+export const defaultMaxResponseBytes = 1024 * 1024
+
+/** The environment name that sets each option, so an error names both. */
+const environmentNames: Record<keyof OktaConfig.Options, string> = {
+  orgUrl: "OKTA_CLIENT_ORGURL",
+  token: "OKTA_CLIENT_TOKEN",
+  authorizationMode: "OKTA_CLIENT_AUTHORIZATIONMODE",
+  requestTimeout: "OKTA_CLIENT_REQUESTTIMEOUT",
+  maxRetries: "OKTA_CLIENT_RATELIMIT_MAXRETRIES",
+  userAgent: "OKTA_CLIENT_USERAGENT",
+  maxResponseBytes: "maxResponseBytes",
+  propagateTraceHeaders: "propagateTraceHeaders"
+}
+
+const invalidData = (setting: keyof OktaConfig.Options, message: string): ConfigError.ConfigError =>
+  ConfigError.InvalidData([environmentNames[setting]], `${setting} ${message}`)
+
+const invalid = (setting: keyof OktaConfig.Options, message: string) => Effect.fail(invalidData(setting, message))
+
+const isLoopbackHost = (hostname: string): boolean =>
+  hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname)
+
+/**
+ * Checks an org URL and normalises it: https (http only for a loopback host), no credentials, query
+ * or fragment, no trailing slash.
+ */
+const normaliseOrgUrl = (input: string): Either.Either<string, ConfigError.ConfigError> => {
+  let url: URL
+  try {
+    url = new URL(input.trim())
+  } catch {
+    return Either.left(invalidData("orgUrl", `"${input}" is not a URL; expected e.g. https://dev-123.okta.com`))
+  }
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
+    return Either.left(
+      invalidData("orgUrl", `must use https (http is allowed only for localhost and 127.0.0.1), got ${url.protocol}//${url.host}`)
+    )
+  }
+  if (url.username !== "" || url.password !== "") {
+    return Either.left(invalidData("orgUrl", "must not carry a user name or password; use token"))
+  }
+  if (url.search !== "" || url.hash !== "") {
+    return Either.left(invalidData("orgUrl", "must not have a query or fragment"))
+  }
+  if (url.hostname.includes("{")) {
+    return Either.left(invalidData("orgUrl", "still holds a {placeholder}"))
+  }
+  return Either.right(url.origin + url.pathname.replace(/\/+$/, ""))
+}
+
+const hasControlCharacter = (text: string): boolean => /[\x00-\x1f\x7f]/.test(text)
+
+/**
+ * Checks options and resolves defaults; fails with a `ConfigError` naming the setting and the reason.
+ *
+ * @since 0.1.0
+ */
+export const make = (options: OktaConfig.Options): Effect.Effect<OktaConfig.Service, ConfigError.ConfigError> =>
+  Effect.gen(function*() {
+    const orgUrl = yield* normaliseOrgUrl(options.orgUrl)
+    const token = Redacted.value(options.token).trim()
+    if (token === "") return yield* invalid("token", "is empty")
+    if (hasControlCharacter(token) || token.includes(" ")) {
+      return yield* invalid("token", "contains whitespace or a control character")
+    }
+    if (token.includes("{")) return yield* invalid("token", "still holds a {placeholder}")
+    const authorizationMode = options.authorizationMode ?? "SSWS"
+    if (authorizationMode !== "SSWS" && authorizationMode !== "Bearer") {
+      return yield* invalid("authorizationMode", `must be SSWS or Bearer, got ${String(authorizationMode)}`)
+    }
+    const timeout = Duration.decodeUnknown(options.requestTimeout ?? defaultRequestTimeout)
+    if (Option.isNone(timeout) || !Duration.isFinite(timeout.value)) {
+      return yield* invalid("requestTimeout", "must be a finite duration (zero turns the timeout off)")
+    }
+    const maxRetries = options.maxRetries ?? defaultMaxRetries
+    if (!Number.isInteger(maxRetries) || maxRetries < 0) {
+      return yield* invalid("maxRetries", `must be a whole number >= 0, got ${maxRetries}`)
+    }
+    const maxResponseBytes = options.maxResponseBytes ?? defaultMaxResponseBytes
+    if (!Number.isInteger(maxResponseBytes) || maxResponseBytes < 1024) {
+      return yield* invalid("maxResponseBytes", `must be a whole number >= 1024, got ${maxResponseBytes}`)
+    }
+    const extra = options.userAgent?.trim() ?? ""
+    if (hasControlCharacter(extra)) return yield* invalid("userAgent", "contains a control character")
+    return {
+      orgUrl,
+      authorization: Redacted.make(`${authorizationMode} ${token}`),
+      authorizationMode,
+      requestTimeout: Duration.isZero(timeout.value) ? Option.none() : Option.some(timeout.value),
+      maxRetries,
+      userAgent: extra === "" ? defaultUserAgent : `${defaultUserAgent} ${extra}`,
+      maxResponseBytes,
+      propagateTraceHeaders: options.propagateTraceHeaders ?? false
+    }
+  })
+
+/**
+ * A layer from values.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { OktaConfig } from "effect-okta-sessions"
+ *
+ * const ConfigLive = OktaConfig.layer({
+ *   orgUrl: "https://dev-123.okta.com",
+ *   token: Redacted.make(process.env.OKTA_TOKEN ?? "")
+ * })
+ * ```
+ * @since 0.1.0
+ */
+export const layer = (options: OktaConfig.Options): Layer.Layer<OktaConfig, ConfigError.ConfigError> =>
+  Layer.effect(OktaConfig, make(options))
+
+/** Seconds as Okta's SDKs count `OKTA_CLIENT_REQUESTTIMEOUT`; a duration text such as `500 millis` also works. */
+const secondsOrDuration = (name: string): Config.Config<Duration.Duration> =>
+  Config.integer(name).pipe(
+    Config.map(Duration.seconds),
+    Config.orElse(() => Config.duration(name))
+  )
+
+/**
+ * The environment names of Okta's official SDKs: `OKTA_CLIENT_ORGURL`, `OKTA_CLIENT_TOKEN`,
+ * `OKTA_CLIENT_AUTHORIZATIONMODE` (SSWS or Bearer), `OKTA_CLIENT_REQUESTTIMEOUT` (seconds),
+ * `OKTA_CLIENT_RATELIMIT_MAXRETRIES` and `OKTA_CLIENT_USERAGENT`.
+ *
+ * @since 0.1.0
+ */
+export const fromEnv: Config.Config<OktaConfig.Options> = Config.all({
+  orgUrl: Config.string("OKTA_CLIENT_ORGURL"),
+  token: Config.redacted("OKTA_CLIENT_TOKEN"),
+  authorizationMode: Config.literal("SSWS", "Bearer")("OKTA_CLIENT_AUTHORIZATIONMODE").pipe(Config.withDefault("SSWS" as const)),
+  requestTimeout: secondsOrDuration("OKTA_CLIENT_REQUESTTIMEOUT").pipe(Config.withDefault(defaultRequestTimeout)),
+  maxRetries: Config.integer("OKTA_CLIENT_RATELIMIT_MAXRETRIES").pipe(Config.withDefault(defaultMaxRetries)),
+  userAgent: Config.string("OKTA_CLIENT_USERAGENT").pipe(Config.withDefault(""))
+})
+
+/**
+ * A layer that reads its options from a `Config` (by default `fromEnv`), then checks them as `layer` does.
+ *
+ * @example
+ * ```ts
+ * import { OktaConfig } from "effect-okta-sessions"
+ *
+ * // OKTA_CLIENT_ORGURL=https://dev-123.okta.com OKTA_CLIENT_TOKEN=00abc... node app.js
+ * const ConfigLive = OktaConfig.layerConfig()
+ * ```
+ * @since 0.1.0
+ */
+export const layerConfig = (
+  config: Config.Config<OktaConfig.Options> = fromEnv
+): Layer.Layer<OktaConfig, ConfigError.ConfigError> => Layer.effect(OktaConfig, Effect.flatMap(config, make))

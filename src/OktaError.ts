@@ -1,0 +1,220 @@
+/**
+ * Okta's error body and one tagged error per HTTP status an operation can answer with, plus
+ * `TransportError` (the request got no answer) and `DecodeError` (the answer is not what the spec
+ * says). Every error carries the request's method and path template and Okta's request id, and
+ * never a credential.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import { RateLimitHeaders } from "./RateLimit.js"
+
+/**
+ * One entry of `errorCauses`.
+ *
+ * @since 0.1.0
+ */
+export const ErrorCause = Schema.Struct({
+  errorSummary: Schema.optional(Schema.String)
+}).annotations({ identifier: "ErrorCause" })
+
+/** @since 0.1.0 */
+export type ErrorCause = typeof ErrorCause.Type
+
+/**
+ * The JSON body Okta sends with an error status. No field is required.
+ *
+ * @since 0.1.0
+ */
+export const OktaErrorBody = Schema.Struct({
+  errorCode: Schema.optional(Schema.String),
+  errorSummary: Schema.optional(Schema.String),
+  errorLink: Schema.optional(Schema.String),
+  errorId: Schema.optional(Schema.String),
+  errorCauses: Schema.optional(Schema.Array(ErrorCause))
+}).annotations({ identifier: "OktaErrorBody" })
+
+/** @since 0.1.0 */
+export type OktaErrorBody = typeof OktaErrorBody.Type
+
+/** Where a request went: enough to find it in logs and spans, with no id or secret in it. */
+const requestFields = {
+  /** The HTTP method, e.g. `GET`. */
+  method: Schema.String,
+  /** The path template, e.g. `/api/v1/sessions/{sessionId}`. */
+  path: Schema.String,
+  /** `X-Okta-Request-Id` of the response, when there was one. */
+  requestId: Schema.optional(Schema.String)
+}
+
+/** The fields every error status carries: the status and Okta's error body. */
+const statusFields = {
+  ...requestFields,
+  status: Schema.Number,
+  ...OktaErrorBody.fields
+}
+
+interface StatusErrorFields {
+  readonly _tag: string
+  readonly status: number
+  readonly method: string
+  readonly path: string
+  readonly requestId?: string | undefined
+  readonly errorCode?: string | undefined
+  readonly errorSummary?: string | undefined
+}
+
+/** `NotFound E0000007: Not found: ... (request 0aX..)`, falling back to the status and path. */
+const statusMessage = (error: StatusErrorFields): string => {
+  const code = error.errorCode ?? String(error.status)
+  const summary = error.errorSummary ?? `${error.method} ${error.path}`
+  const request = error.requestId === undefined ? "" : ` (request ${error.requestId})`
+  return `${error._tag} ${code}: ${summary}${request}`
+}
+
+/**
+ * 400: Okta refused the request as invalid (E0000001).
+ *
+ * @since 0.1.0
+ */
+export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", statusFields) {
+  override get message(): string {
+    return statusMessage(this)
+  }
+}
+
+/**
+ * 401: the credential is missing, invalid or expired, or a session token was already used (E0000011).
+ *
+ * @since 0.1.0
+ */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", statusFields) {
+  override get message(): string {
+    return statusMessage(this)
+  }
+}
+
+/**
+ * 403: the credential lacks the permission or scope (E0000006).
+ *
+ * @since 0.1.0
+ */
+export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", statusFields) {
+  override get message(): string {
+    return statusMessage(this)
+  }
+}
+
+/**
+ * 404: no such session or user, or the session expired or was revoked (E0000007). Okta does not say which.
+ *
+ * @since 0.1.0
+ */
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", statusFields) {
+  override get message(): string {
+    return statusMessage(this)
+  }
+}
+
+/**
+ * 429: a rate limit was hit (E0000047). `rateLimit` holds the response's `X-Rate-Limit-*` and `Date`.
+ *
+ * @since 0.1.0
+ */
+export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()("TooManyRequests", {
+  ...statusFields,
+  rateLimit: RateLimitHeaders
+}) {
+  override get message(): string {
+    return statusMessage(this)
+  }
+}
+
+/**
+ * 5xx: Okta failed (E0000009) or a proxy in front of it did (502, 503, 504). `status` says which.
+ *
+ * @since 0.1.0
+ */
+export class ServerError extends Schema.TaggedError<ServerError>()("ServerError", statusFields) {
+  override get message(): string {
+    return statusMessage(this)
+  }
+}
+
+/**
+ * Any status the operation does not document (a 3xx redirect, a 409, a 400 where none is expected).
+ *
+ * @since 0.1.0
+ */
+export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>()("UnexpectedStatus", statusFields) {
+  override get message(): string {
+    return statusMessage(this)
+  }
+}
+
+/**
+ * The request got no complete answer: the connection failed or was reset, the request timed out,
+ * or the response body was larger than the configured cap.
+ *
+ * @since 0.1.0
+ */
+export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
+  ...requestFields,
+  reason: Schema.Literal("Connection", "Timeout", "ResponseTooLarge"),
+  /** What the transport said, e.g. `ECONNRESET` or `no response within 10 seconds`. */
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `TransportError ${this.reason}: ${this.detail} (${this.method} ${this.path})`
+  }
+}
+
+/**
+ * A success response whose body is not what the spec says (not JSON, not a Session, a required
+ * field missing). `detail` says what was wrong; the body itself is not kept.
+ *
+ * @since 0.1.0
+ */
+export class DecodeError extends Schema.TaggedError<DecodeError>()("DecodeError", {
+  ...requestFields,
+  status: Schema.Number,
+  detail: Schema.String
+}) {
+  override get message(): string {
+    const request = this.requestId === undefined ? "" : ` (request ${this.requestId})`
+    return `DecodeError: ${this.detail} in the ${this.status} answer to ${this.method} ${this.path}${request}`
+  }
+}
+
+/**
+ * The errors that any call can meet, whatever its documented statuses.
+ *
+ * @since 0.1.0
+ */
+export type CommonError = Unauthorized | ServerError | UnexpectedStatus | TransportError | DecodeError
+
+/**
+ * The documented statuses that differ between operations, by tag.
+ *
+ * @since 0.1.0
+ */
+export interface DocumentedErrors {
+  readonly BadRequest: BadRequest
+  readonly Forbidden: Forbidden
+  readonly NotFound: NotFound
+  readonly TooManyRequests: TooManyRequests
+}
+
+/**
+ * A tag of `DocumentedErrors`.
+ *
+ * @since 0.1.0
+ */
+export type DocumentedTag = keyof DocumentedErrors
+
+/**
+ * Every error this library fails with.
+ *
+ * @since 0.1.0
+ */
+export type OktaError = CommonError | DocumentedErrors[DocumentedTag]

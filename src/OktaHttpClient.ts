@@ -1,0 +1,216 @@
+/**
+ * Turns the user's `HttpClient` into Okta's: base URL, `Authorization` (or the browser cookie for
+ * `/me`), `Accept`, `Content-Type`, `User-Agent`, a per-request timeout, a cap on the response body,
+ * no trace headers unless asked for, and no redirect followed (so no credential reaches another
+ * origin). Statuses become the tagged errors of `OktaError`.
+ *
+ * @since 0.1.0
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import { OktaConfig } from "./OktaConfig.js"
+import * as OktaError from "./OktaError.js"
+import { readBodyCapped } from "./internal/responseBody.js"
+import { statusError } from "./internal/statusError.js"
+import type { SessionCookie } from "./Session.js"
+
+/**
+ * One call to Okta, described independently of any HTTP library.
+ *
+ * @since 0.1.0
+ */
+export interface OktaRequest<Documented extends OktaError.DocumentedTag> {
+  readonly method: "GET" | "POST" | "DELETE"
+  /** The path template, for errors and spans: `/api/v1/sessions/{sessionId}`. */
+  readonly pathTemplate: string
+  /** The path with its parameters filled in and percent-encoded. */
+  readonly path: string
+  readonly urlParams?: Readonly<Record<string, string>> | undefined
+  /** A JSON body, already encoded. */
+  readonly body?: string | undefined
+  /** The API credential from `OktaConfig`, or the browser's session cookie (for `/me`). */
+  readonly credential: "apiToken" | SessionCookie
+  /** The error statuses this operation documents; any other 4xx becomes `UnexpectedStatus`. */
+  readonly documented: ReadonlyArray<Documented>
+}
+
+/**
+ * A 2xx answer, its body read in full (and capped).
+ *
+ * @since 0.1.0
+ */
+export interface OktaResponse {
+  readonly status: number
+  readonly headers: Headers.Headers
+  readonly body: Uint8Array
+  /** `X-Okta-Request-Id`, when present. */
+  readonly requestId: string | undefined
+}
+
+/**
+ * The errors of a request that documents `Documented`.
+ *
+ * @since 0.1.0
+ */
+export type ExecuteError<Documented extends OktaError.DocumentedTag> =
+  | OktaError.DocumentedErrors[Documented]
+  | OktaError.Unauthorized
+  | OktaError.ServerError
+  | OktaError.UnexpectedStatus
+  | OktaError.TransportError
+
+/**
+ * Okta's HTTP client service.
+ *
+ * @since 0.1.0
+ */
+export class OktaHttpClient extends Context.Tag("effect-okta-sessions/OktaHttpClient")<
+  OktaHttpClient,
+  OktaHttpClient.Service
+>() {}
+
+/** @since 0.1.0 */
+export declare namespace OktaHttpClient {
+  /** @since 0.1.0 */
+  export interface Service {
+    /** Sends one request; succeeds with a 2xx answer, fails with the status's tagged error. */
+    readonly execute: <Documented extends OktaError.DocumentedTag>(
+      request: OktaRequest<Documented>
+    ) => Effect.Effect<OktaResponse, ExecuteError<Documented>>
+  }
+}
+
+/** What the transport said, from an error and its causes, without any request data. */
+const describeCause = (error: unknown): string => {
+  const parts: Array<string> = []
+  let current: unknown = error
+  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
+    const message = "message" in current && typeof current.message === "string" ? current.message : ""
+    const code = "code" in current && typeof current.code === "string" ? ` (${current.code})` : ""
+    if (message !== "" || code !== "") parts.push(`${message}${code}`.trim())
+    current = "cause" in current ? current.cause : undefined
+  }
+  return parts.length === 0 ? "the connection failed" : parts.join(": ")
+}
+
+/** Fetch follows redirects by default; ask it not to, keeping the user's other fetch options. */
+const withoutRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
+    Effect.provideService(effect, FetchHttpClient.RequestInit, {
+      ...Option.getOrElse(init, () => ({})),
+      redirect: "manual"
+    }))
+
+/**
+ * Builds the service from the config and the user's `HttpClient`.
+ *
+ * @since 0.1.0
+ */
+export const make: Effect.Effect<OktaHttpClient.Service, never, OktaConfig | HttpClient.HttpClient> = Effect.gen(
+  function*() {
+    const config = yield* OktaConfig
+    const client = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, config.propagateTraceHeaders)
+    const baseHeaders = {
+      accept: "application/json",
+      "user-agent": config.userAgent
+    }
+
+    /** The 2xx answer, or the status's tagged error; annotates the current span with status and request id. */
+    const answer = <Documented extends OktaError.DocumentedTag>(
+      request: OktaRequest<Documented>,
+      response: HttpClientResponse.HttpClientResponse,
+      body: Option.Option<Uint8Array>
+    ): Effect.Effect<OktaResponse, ExecuteError<Documented>> => {
+      const requestId = response.headers["x-okta-request-id"]
+      const annotate = Effect.annotateCurrentSpan({
+        "http.response.status_code": response.status,
+        "okta.request_id": requestId ?? ""
+      })
+      if (response.status < 200 || response.status >= 300) {
+        return Effect.zipRight(
+          annotate,
+          Effect.fail(statusError({
+            method: request.method,
+            path: request.pathTemplate,
+            status: response.status,
+            headers: response.headers,
+            body: Option.getOrUndefined(body),
+            documented: request.documented
+          }))
+        )
+      }
+      if (Option.isNone(body)) {
+        return Effect.zipRight(
+          annotate,
+          Effect.fail(
+            new OktaError.TransportError({
+              method: request.method,
+              path: request.pathTemplate,
+              ...(requestId === undefined ? {} : { requestId }),
+              reason: "ResponseTooLarge",
+              detail: `the body is larger than ${config.maxResponseBytes} bytes`
+            })
+          )
+        )
+      }
+      return Effect.as(annotate, { status: response.status, headers: response.headers, body: body.value, requestId })
+    }
+
+    const execute = <Documented extends OktaError.DocumentedTag>(
+      request: OktaRequest<Documented>
+    ): Effect.Effect<OktaResponse, ExecuteError<Documented>> => {
+      const where = { method: request.method, path: request.pathTemplate }
+      const headers: Record<string, string> = request.credential === "apiToken"
+        ? { ...baseHeaders, authorization: Redacted.value(config.authorization) }
+        : { ...baseHeaders, cookie: request.credential.header }
+      let httpRequest = HttpClientRequest.make(request.method)(config.orgUrl + request.path, {
+        headers,
+        ...(request.urlParams === undefined ? {} : { urlParams: request.urlParams })
+      })
+      if (request.body !== undefined) {
+        httpRequest = HttpClientRequest.bodyText(httpRequest, request.body, "application/json")
+      }
+      const transportError = (error: HttpClientError.HttpClientError) =>
+        new OktaError.TransportError({ ...where, reason: "Connection", detail: describeCause(error) })
+
+      const received = client.execute(httpRequest).pipe(
+        Effect.flatMap((response) =>
+          Effect.map(readBodyCapped(response, config.maxResponseBytes), (body) => ({ response, body }))
+        ),
+        Effect.mapError(transportError),
+        withoutRedirects
+      )
+      const exchange = Effect.flatMap(received, ({ body, response }) => answer(request, response, body))
+      return Option.match(config.requestTimeout, {
+        onNone: () => exchange,
+        onSome: (timeout) =>
+          Effect.timeoutFail(exchange, {
+            duration: timeout,
+            onTimeout: () => new OktaError.TransportError({ ...where, reason: "Timeout", detail: `no complete answer within ${Duration.format(timeout)}` })
+          })
+      })
+    }
+
+    return { execute }
+  }
+)
+
+/**
+ * The service as a layer over `OktaConfig` and the user's `HttpClient`.
+ *
+ * @since 0.1.0
+ */
+export const layer: Layer.Layer<OktaHttpClient, never, OktaConfig | HttpClient.HttpClient> = Layer.effect(
+  OktaHttpClient,
+  make
+)

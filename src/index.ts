@@ -1,0 +1,23 @@
+/**
+ * effect-okta-sessions: an Effect client for the Okta Sessions API.
+ *
+ * @since 0.1.0
+ */
+
+/** Wire schemas: `Session`, its enums and links, branded ids and the session cookie. @since 0.1.0 */
+export * as Session from "./Session.js"
+
+/** One tagged error per HTTP status, plus `TransportError` and `DecodeError`. @since 0.1.0 */
+export * as OktaError from "./OktaError.js"
+
+/** The configuration service and its layers. @since 0.1.0 */
+export * as OktaConfig from "./OktaConfig.js"
+
+/** Okta's HTTP client over the user's `HttpClient`. @since 0.1.0 */
+export * as OktaHttpClient from "./OktaHttpClient.js"
+
+/** Rate-limit headers. @since 0.1.0 */
+export * as RateLimit from "./RateLimit.js"
+
+/** The `Sessions` service: one Effect per endpoint. @since 0.1.0 */
+export * as Sessions from "./Sessions.js"
