@@ -7,7 +7,8 @@ import * as Stream from "effect/Stream"
 /**
  * Reads a whole response body, or `None` when it is larger than `maxBytes`. A body whose declared
  * `Content-Length` fits is read in one piece; any other is read as a stream and abandoned (the
- * request aborted) as soon as it passes the cap.
+ * request aborted) as soon as it passes the cap. A response with no body at all (a 204 through
+ * `fetch`) reads as empty.
  */
 export const readBodyCapped = (
   response: HttpClientResponse.HttpClientResponse,
@@ -27,7 +28,8 @@ export const readBodyCapped = (
         return state
       }
     ),
-    Effect.map((state) => state.size > maxBytes ? Option.none() : Option.some(concat(state.chunks, state.size)))
+    Effect.map((state) => state.size > maxBytes ? Option.none() : Option.some(concat(state.chunks, state.size))),
+    Effect.catchIf((error) => error.reason === "EmptyBody", () => Effect.succeed(Option.some(new Uint8Array(0))))
   )
 }
 
