@@ -1,0 +1,12 @@
+/**
+ * effect-okta-sessions/testing: a fake Okta org for tests and demos, with two faces: an in-memory
+ * `Sessions` layer and an Okta-compatible HTTP emulator.
+ *
+ * @since 0.1.0
+ */
+
+/** The fake org: users, sessions, tokens, windows, rate limits, counters and fault knobs. @since 0.1.0 */
+export * as FakeOkta from "./FakeOkta.js"
+
+/** The `Sessions` service on the fake org, with no HTTP. @since 0.1.0 */
+export * as InMemorySessions from "./InMemorySessions.js"
