@@ -1,8 +1,10 @@
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import { describe, expect, it } from "@effect/vitest"
 import { DateTime, Effect, Either, Exit, Fiber, Layer, Logger, LogLevel, Redacted, Schema, TestClock, Tracer } from "effect"
-import { readFileSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import * as os from "node:os"
+import { fileURLToPath } from "node:url"
+import { parse } from "yaml"
 import { OktaError, Session, Sessions } from "effect-okta-sessions"
 import * as RecordingHttpClient from "./RecordingHttpClient.js"
 
@@ -630,4 +632,115 @@ describe("Sessions: no credential in errors, logs or spans", () => {
       }
       expect(spans.some((span) => span.kind === "client")).toBe(true)
     }))
+})
+
+/** The spec extract beside the project, read at run time (never copied into it). */
+const specUrl = new URL("../../shared/okta/sessions-openapi.yaml", import.meta.url)
+const specFound = existsSync(specUrl)
+if (!specFound) {
+  console.warn(`Sessions spec examples skipped: ${fileURLToPath(specUrl)} is not there (it lives outside the project).`)
+}
+
+const JsonObject = Schema.Record({ key: Schema.String, value: Schema.Unknown })
+const isJsonObject = Schema.is(JsonObject)
+
+/** The value at a path of keys in parsed YAML, `undefined` when any step is missing. */
+const field = (value: unknown, ...keys: ReadonlyArray<string>): unknown =>
+  keys.reduce<unknown>((current, key) => (isJsonObject(current) ? current[key] : undefined), value)
+
+/** Follows a local `$ref` (`#/components/...`) once, if there is one. */
+const resolve = (spec: unknown, value: unknown): unknown => {
+  const ref = field(value, "$ref")
+  return typeof ref === "string" ? field(spec, ...ref.replace(/^#\//, "").split("/")) : value
+}
+
+/** The spec's operation object for an operationId. */
+const specOperation = (spec: unknown, operationId: string): unknown => {
+  const paths = field(spec, "paths")
+  if (!isJsonObject(paths)) return undefined
+  for (const pathItem of Object.values(paths)) {
+    if (!isJsonObject(pathItem)) continue
+    for (const operation of Object.values(pathItem)) {
+      if (field(operation, "operationId") === operationId) return operation
+    }
+  }
+  return undefined
+}
+
+/** The example values of one response of an operation. */
+const responseExamples = (spec: unknown, operation: unknown, status: string): ReadonlyArray<unknown> => {
+  const response = resolve(spec, field(operation, "responses", status))
+  const examples = field(response, "content", "application/json", "examples")
+  return isJsonObject(examples) ? Object.values(examples).map((example) => field(resolve(spec, example), "value")) : []
+}
+
+const millisOf = (value: unknown): number | undefined => (typeof value === "string" ? Date.parse(value) : undefined)
+
+describe.skipIf(!specFound)(`Sessions: the spec's own examples (${fileURLToPath(specUrl)})`, () => {
+  const spec: unknown = specFound ? parse(readFileSync(specUrl, "utf8")) : undefined
+
+  for (const operation of operations) {
+    const specOp = specOperation(spec, operation.name)
+
+    it(`${operation.name}: the spec documents exactly the error statuses this client maps`, () => {
+      const statuses = Object.keys(field(specOp, "responses") ?? {}).filter((status) => !status.startsWith("2"))
+      expect(statuses.map(Number).sort()).toEqual(operation.documented.map(([status]) => status).sort())
+      expect(Object.keys(field(specOp, "responses") ?? {})).toContain(String(operation.success))
+    })
+
+    if (operation.success === 200) {
+      it.effect(`${operation.name}: the spec's 200 examples decode to the same values`, () =>
+        Effect.gen(function*() {
+          const examples = responseExamples(spec, specOp, "200")
+          expect(examples.length).toBeGreaterThan(0)
+          for (const example of examples) {
+            const { result } = yield* runAgainst(operation, () => RecordingHttpClient.json(200, example))
+            const session = Either.getOrThrow(result)
+            if (!(session instanceof Session.Session)) throw new Error(`${operation.name} did not answer a Session`)
+            for (const key of ["id", "userId", "login", "status"] as const) expect(session[key]).toBe(field(example, key))
+            expect(session.amr).toEqual(field(example, "amr"))
+            expect({ ...session.idp }).toEqual(field(example, "idp"))
+            for (const key of ["createdAt", "expiresAt", "lastFactorVerification", "lastPasswordVerification"] as const) {
+              const value = session[key]
+              expect(value && DateTime.toEpochMillis(value), key).toBe(millisOf(field(example, key)))
+            }
+            // Including the spec's misplaced `_links.href` beside `self`.
+            expect(session._links).toEqual(field(example, "_links"))
+          }
+        }))
+    }
+
+    for (const [status, tag] of operation.documented) {
+      const examples = responseExamples(spec, specOp, String(status))
+      if (examples.length === 0) continue
+      it.effect(`${operation.name}: the spec's ${status} example is ${tag} with its fields`, () =>
+        Effect.gen(function*() {
+          for (const example of examples) {
+            const { result } = yield* runAgainst(operation, () => RecordingHttpClient.json(status, example))
+            const error = failureOf(result)
+            expect(error._tag).toBe(tag)
+            expect(error).toMatchObject({ status, ...JsonObject.make(isJsonObject(example) ? example : {}) })
+          }
+        }))
+    }
+  }
+
+  it.effect("createSession sends the spec's request example byte for byte", () =>
+    Effect.gen(function*() {
+      const example = field(resolve(spec, field(specOperation(spec, "createSession"), "requestBody", "content", "application/json", "examples", "SessionsCreate")), "value")
+      const token = field(example, "sessionToken")
+      if (typeof token !== "string") throw new Error("the spec's CreateSessionBody example has no sessionToken")
+      const { requests } = yield* RecordingHttpClient.withSessions(
+        () => RecordingHttpClient.json(200, sessionBody),
+        (sessions) => sessions.createSession(Redacted.make(token))
+      )
+      expect(requests[0]?.body).toBe(JSON.stringify(example))
+    }))
+
+  it("at least one of the spec's Session examples has the misplaced `_links.href`", () => {
+    const misplaced = operations.flatMap((operation) =>
+      operation.success === 200 ? responseExamples(spec, specOperation(spec, operation.name), "200") : []
+    ).filter((example) => typeof field(example, "_links", "href") === "string")
+    expect(misplaced.length).toBeGreaterThan(0)
+  })
 })
