@@ -652,7 +652,7 @@ export const make = (options: FakeOkta.Options = {}): Effect.Effect<FakeOkta.Ser
           wireFault?: Reply["wireFault"],
           unknownEnums = false
         ): Reply => {
-          counters.byStatus.set(status, (counters.byStatus.get(status) ?? 0) + 1)
+          if (status !== 0) counters.byStatus.set(status, (counters.byStatus.get(status) ?? 0) + 1)
           if (status === 429) counters.tooManyRequests++
           return {
             operation: request.operation,

@@ -10,3 +10,6 @@ export * as FakeOkta from "./FakeOkta.js"
 
 /** The `Sessions` service on the fake org, with no HTTP. @since 0.1.0 */
 export * as InMemorySessions from "./InMemorySessions.js"
+
+/** The Okta-compatible HTTP emulator on the fake org, with its admin routes. @since 0.1.0 */
+export * as OktaEmulator from "./OktaEmulator.js"
