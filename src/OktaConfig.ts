@@ -1,6 +1,6 @@
 /**
- * The client's configuration as a service: the org URL, the credential, timeouts, the retry bound
- * and the user agent. `layer(options)` takes values, `layerConfig()` reads the same environment
+ * The client's configuration as a service: the org URL, the credential, timeouts, the retry
+ * policies, the throttle and the user agent. `layer(options)` takes values, `layerConfig()` reads the same environment
  * names as Okta's official SDKs (`OKTA_CLIENT_ORGURL`, `OKTA_CLIENT_TOKEN`, ...).
  *
  * @since 0.1.0
@@ -14,7 +14,10 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import type * as Schedule from "effect/Schedule"
 import { defaultUserAgent } from "./internal/userAgent.js"
+import * as RateLimit from "./RateLimit.js"
+import * as Retry from "./Retry.js"
 
 /**
  * How the credential is sent: `SSWS <api token>` or `Bearer <access token>`.
@@ -46,8 +49,30 @@ export declare namespace OktaConfig {
     readonly authorizationMode?: AuthorizationMode | undefined
     /** Time allowed for one request, response body included. Default 30 seconds; zero turns it off. */
     readonly requestTimeout?: Duration.DurationInput | undefined
-    /** How many times a rate-limited (429) call is retried. Default 2, as in Okta's SDKs; 0 means never. */
+    /**
+     * How many times one call is retried after a 429, and, separately, after transient failures
+     * (502, 503, 504, no answer; only for calls safe to repeat). Default 2, as in Okta's SDKs; 0
+     * means never. Env `OKTA_CLIENT_RATELIMIT_MAXRETRIES`.
+     */
     readonly maxRetries?: number | undefined
+    /**
+     * No retry starts later than this after a call's first failure. Default 2 minutes. Env
+     * `OKTA_CLIENT_RATELIMIT_MAXELAPSED` (seconds, or a duration such as `30 seconds`).
+     */
+    readonly maxElapsed?: Duration.DurationInput | undefined
+    /**
+     * The 429 retry; replaces the one built from `maxRetries` and `maxElapsed`
+     * (`RateLimit.retrySchedule`). Retries still send `X-Okta-Retry-For` and `X-Okta-Retry-Count`.
+     */
+    readonly rateLimitRetry?: Schedule.Schedule<unknown, RateLimit.RateLimited> | undefined
+    /** The transient retry; replaces the one built from `maxRetries` and `maxElapsed` (`Retry.transientSchedule`). */
+    readonly transientRetry?: Schedule.Schedule<unknown, Retry.TransientError> | undefined
+    /**
+     * The throttle that waits for the window's reset instead of collecting a 429, and caps requests
+     * in flight: `true` (default) with `RateLimit.defaultThrottle`, settings, or `false` for none.
+     * Env `OKTA_CLIENT_RATELIMIT_THROTTLE` (true/false) and `OKTA_CLIENT_RATELIMIT_MAXCONCURRENCY`.
+     */
+    readonly throttle?: boolean | RateLimit.ThrottleOptions | undefined
     /** Extra text appended to the `User-Agent` header. */
     readonly userAgent?: string | undefined
     /** The largest response body accepted, in bytes. Default 1 MiB. */
@@ -70,6 +95,13 @@ export declare namespace OktaConfig {
     /** `None` when timeouts are off. */
     readonly requestTimeout: Option.Option<Duration.Duration>
     readonly maxRetries: number
+    readonly maxElapsed: Duration.Duration
+    /** The 429 retry in use. */
+    readonly rateLimitRetry: Schedule.Schedule<unknown, RateLimit.RateLimited>
+    /** The transient retry in use. */
+    readonly transientRetry: Schedule.Schedule<unknown, Retry.TransientError>
+    /** `None` when the throttle is off. */
+    readonly throttle: Option.Option<RateLimit.ThrottleSettings>
     /** The full `User-Agent` header. */
     readonly userAgent: string
     readonly maxResponseBytes: number
@@ -83,6 +115,9 @@ export const defaultRequestTimeout: Duration.Duration = Duration.seconds(30)
 /** Default retries of a rate-limited call, as in Okta's Node, Python and .NET SDKs. */
 export const defaultMaxRetries = 2
 
+/** Default bound on the time one call spends retrying: long enough for one full Okta window. */
+export const defaultMaxElapsed: Duration.Duration = Duration.minutes(2)
+
 /** Default cap on a response body: a Session is about 1 KiB. */
 export const defaultMaxResponseBytes = 1024 * 1024
 
@@ -93,6 +128,10 @@ const environmentNames: Record<keyof OktaConfig.Options, string> = {
   authorizationMode: "OKTA_CLIENT_AUTHORIZATIONMODE",
   requestTimeout: "OKTA_CLIENT_REQUESTTIMEOUT",
   maxRetries: "OKTA_CLIENT_RATELIMIT_MAXRETRIES",
+  maxElapsed: "OKTA_CLIENT_RATELIMIT_MAXELAPSED",
+  rateLimitRetry: "rateLimitRetry",
+  transientRetry: "transientRetry",
+  throttle: "OKTA_CLIENT_RATELIMIT_THROTTLE",
   userAgent: "OKTA_CLIENT_USERAGENT",
   maxResponseBytes: "maxResponseBytes",
   propagateTraceHeaders: "propagateTraceHeaders"
@@ -136,6 +175,42 @@ const normaliseOrgUrl = (input: string): Either.Either<string, ConfigError.Confi
 
 const hasControlCharacter = (text: string): boolean => /[\x00-\x1f\x7f]/.test(text)
 
+/** A finite duration >= 0, or a `ConfigError` naming the setting. */
+const finiteDuration = (
+  setting: keyof OktaConfig.Options,
+  name: string,
+  input: Duration.DurationInput
+): Effect.Effect<Duration.Duration, ConfigError.ConfigError> => {
+  const decoded = Duration.decodeUnknown(input)
+  return Option.isSome(decoded) && Duration.isFinite(decoded.value)
+    ? Effect.succeed(decoded.value)
+    : invalid(setting, `${name} must be a finite duration >= 0`)
+}
+
+/** The throttle's settings with defaults, or `None` when it is off. */
+const throttleSettings = (
+  input: boolean | RateLimit.ThrottleOptions | undefined
+): Effect.Effect<Option.Option<RateLimit.ThrottleSettings>, ConfigError.ConfigError> =>
+  Effect.gen(function*() {
+    if (input === false) return Option.none()
+    const options = input === true || input === undefined ? {} : input
+    const defaults = RateLimit.defaultThrottle
+    const maxConcurrency = options.maxConcurrency ?? defaults.maxConcurrency
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
+      return yield* invalid("throttle", `maxConcurrency must be a whole number >= 1, got ${maxConcurrency}`)
+    }
+    return Option.some({
+      maxConcurrency,
+      pad: yield* finiteDuration("throttle", "pad", options.pad ?? defaults.pad),
+      jitter: yield* finiteDuration("throttle", "jitter", options.jitter ?? defaults.jitter),
+      maxWaitWithoutDate: yield* finiteDuration(
+        "throttle",
+        "maxWaitWithoutDate",
+        options.maxWaitWithoutDate ?? defaults.maxWaitWithoutDate
+      )
+    })
+  })
+
 /**
  * Checks options and resolves defaults; fails with a `ConfigError` naming the setting and the reason.
  *
@@ -162,6 +237,8 @@ export const make = (options: OktaConfig.Options): Effect.Effect<OktaConfig.Serv
     if (!Number.isInteger(maxRetries) || maxRetries < 0) {
       return yield* invalid("maxRetries", `must be a whole number >= 0, got ${maxRetries}`)
     }
+    const maxElapsed = yield* finiteDuration("maxElapsed", "maxElapsed", options.maxElapsed ?? defaultMaxElapsed)
+    const throttle = yield* throttleSettings(options.throttle)
     const maxResponseBytes = options.maxResponseBytes ?? defaultMaxResponseBytes
     if (!Number.isInteger(maxResponseBytes) || maxResponseBytes < 1024) {
       return yield* invalid("maxResponseBytes", `must be a whole number >= 1024, got ${maxResponseBytes}`)
@@ -174,6 +251,10 @@ export const make = (options: OktaConfig.Options): Effect.Effect<OktaConfig.Serv
       authorizationMode,
       requestTimeout: Duration.isZero(timeout.value) ? Option.none() : Option.some(timeout.value),
       maxRetries,
+      maxElapsed,
+      rateLimitRetry: options.rateLimitRetry ?? RateLimit.retrySchedule({ maxRetries, maxElapsed }),
+      transientRetry: options.transientRetry ?? Retry.transientSchedule({ maxRetries, maxElapsed }),
+      throttle,
       userAgent: extra === "" ? defaultUserAgent : `${defaultUserAgent} ${extra}`,
       maxResponseBytes,
       propagateTraceHeaders: options.propagateTraceHeaders ?? false
@@ -208,7 +289,10 @@ const secondsOrDuration = (name: string): Config.Config<Duration.Duration> =>
 /**
  * The environment names of Okta's official SDKs: `OKTA_CLIENT_ORGURL`, `OKTA_CLIENT_TOKEN`,
  * `OKTA_CLIENT_AUTHORIZATIONMODE` (SSWS or Bearer), `OKTA_CLIENT_REQUESTTIMEOUT` (seconds),
- * `OKTA_CLIENT_RATELIMIT_MAXRETRIES` and `OKTA_CLIENT_USERAGENT`.
+ * `OKTA_CLIENT_RATELIMIT_MAXRETRIES` and `OKTA_CLIENT_USERAGENT`; and this client's own
+ * `OKTA_CLIENT_RATELIMIT_MAXELAPSED` (seconds or a duration, default 2 minutes),
+ * `OKTA_CLIENT_RATELIMIT_THROTTLE` (true/false, default true) and
+ * `OKTA_CLIENT_RATELIMIT_MAXCONCURRENCY` (default 32).
  *
  * @since 0.1.0
  */
@@ -218,6 +302,13 @@ export const fromEnv: Config.Config<OktaConfig.Options> = Config.all({
   authorizationMode: Config.literal("SSWS", "Bearer")("OKTA_CLIENT_AUTHORIZATIONMODE").pipe(Config.withDefault("SSWS" as const)),
   requestTimeout: secondsOrDuration("OKTA_CLIENT_REQUESTTIMEOUT").pipe(Config.withDefault(defaultRequestTimeout)),
   maxRetries: Config.integer("OKTA_CLIENT_RATELIMIT_MAXRETRIES").pipe(Config.withDefault(defaultMaxRetries)),
+  maxElapsed: secondsOrDuration("OKTA_CLIENT_RATELIMIT_MAXELAPSED").pipe(Config.withDefault(defaultMaxElapsed)),
+  throttle: Config.all({
+    enabled: Config.boolean("OKTA_CLIENT_RATELIMIT_THROTTLE").pipe(Config.withDefault(true)),
+    maxConcurrency: Config.integer("OKTA_CLIENT_RATELIMIT_MAXCONCURRENCY").pipe(
+      Config.withDefault(RateLimit.defaultThrottle.maxConcurrency)
+    )
+  }).pipe(Config.map(({ enabled, maxConcurrency }): false | RateLimit.ThrottleOptions => enabled && { maxConcurrency })),
   userAgent: Config.string("OKTA_CLIENT_USERAGENT").pipe(Config.withDefault(""))
 })
 

@@ -2,7 +2,10 @@
  * Turns the user's `HttpClient` into Okta's: base URL, `Authorization` (or the browser cookie for
  * `/me`), `Accept`, `Content-Type`, `User-Agent`, a per-request timeout, a cap on the response body,
  * no trace headers unless asked for, and no redirect followed (so no credential reaches another
- * origin). Statuses become the tagged errors of `OktaError`.
+ * origin). Statuses become the tagged errors of `OktaError`. Calls go through the throttle
+ * (`RateLimit.ThrottleOptions`) and are retried by the 429 retry (`RateLimit.retrySchedule`) and,
+ * when safe to repeat, the transient retry (`Retry.transientSchedule`); a retry carries
+ * `X-Okta-Retry-For` (the request id of the first 429) and `X-Okta-Retry-Count`.
  *
  * @since 0.1.0
  */
@@ -15,13 +18,17 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import { OktaConfig } from "./OktaConfig.js"
 import * as OktaError from "./OktaError.js"
+import * as Retry from "./Retry.js"
 import { readBodyCapped } from "./internal/responseBody.js"
 import { statusError } from "./internal/statusError.js"
+import * as Throttle from "./internal/throttle.js"
 import type { SessionCookie } from "./Session.js"
 
 /**
@@ -42,6 +49,17 @@ export interface OktaRequest<Documented extends OktaError.DocumentedTag> {
   readonly credential: "apiToken" | SessionCookie
   /** The error statuses this operation documents; any other 4xx becomes `UnexpectedStatus`. */
   readonly documented: ReadonlyArray<Documented>
+  /**
+   * The rate-limit bucket this call counts against (Okta limits per org and per endpoint family,
+   * e.g. `sessions` for `/api/v1/sessions*`). Default: the path template.
+   */
+  readonly rateLimitFamily?: string | undefined
+  /**
+   * Whether sending this request twice is harmless, so that a transient failure (502, 503, 504,
+   * no answer) may be retried. Default: true for GET and DELETE, false for POST. A 429 is retried
+   * either way: Okta refused it without carrying it out.
+   */
+  readonly retrySafe?: boolean | undefined
 }
 
 /**
@@ -111,14 +129,24 @@ const withoutRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effec
       redirect: "manual"
     }))
 
+/** The retry headers of a repeated request. */
+interface RetryHeaders {
+  /** `X-Okta-Retry-Count`: 1 for the first retry. */
+  readonly count: number
+  /** `X-Okta-Retry-For`: the request id of the first 429, when there was one. */
+  readonly retryFor: string | undefined
+}
+
 /**
- * Builds the service from the config and the user's `HttpClient`.
+ * Builds the service from the config and the user's `HttpClient`. The throttle's budget lives in
+ * the service, so every fiber that uses one layer shares it.
  *
  * @since 0.1.0
  */
 export const make: Effect.Effect<OktaHttpClient.Service, never, OktaConfig | HttpClient.HttpClient> = Effect.gen(
   function*() {
     const config = yield* OktaConfig
+    const throttle = Option.isSome(config.throttle) ? yield* Throttle.make(config.throttle.value) : undefined
     const client = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, config.propagateTraceHeaders)
     const baseHeaders = {
       accept: "application/json",
@@ -166,13 +194,20 @@ export const make: Effect.Effect<OktaHttpClient.Service, never, OktaConfig | Htt
       return Effect.as(annotate, { status: response.status, headers: response.headers, body: body.value, requestId })
     }
 
-    const execute = <Documented extends OktaError.DocumentedTag>(
-      request: OktaRequest<Documented>
+    /** One exchange: sends the request once and reads its answer. `retry` adds the retry headers. */
+    const send = <Documented extends OktaError.DocumentedTag>(
+      request: OktaRequest<Documented>,
+      family: string,
+      retry: RetryHeaders | undefined
     ): Effect.Effect<OktaResponse, ExecuteError<Documented>> => {
       const where = { method: request.method, path: request.pathTemplate }
       const headers: Record<string, string> = request.credential === "apiToken"
         ? { ...baseHeaders, authorization: Redacted.value(config.authorization) }
         : { ...baseHeaders, cookie: request.credential.header }
+      if (retry !== undefined) {
+        headers["x-okta-retry-count"] = String(retry.count)
+        if (retry.retryFor !== undefined) headers["x-okta-retry-for"] = retry.retryFor
+      }
       let httpRequest = HttpClientRequest.make(request.method)(config.orgUrl + request.path, {
         headers,
         ...(request.urlParams === undefined ? {} : { urlParams: request.urlParams })
@@ -190,8 +225,14 @@ export const make: Effect.Effect<OktaHttpClient.Service, never, OktaConfig | Htt
         Effect.mapError(transportError),
         withoutRedirects
       )
-      const exchange = Effect.flatMap(received, ({ body, response }) => answer(request, response, body))
-      return Option.match(config.requestTimeout, {
+      const exchange = throttle === undefined
+        ? Effect.flatMap(received, ({ body, response }) => answer(request, response, body))
+        : Effect.flatMap(received, ({ body, response }) =>
+          Effect.clockWith((clock) => {
+            throttle.observe(family, response.headers, clock.unsafeCurrentTimeMillis())
+            return answer(request, response, body)
+          }))
+      const timed = Option.match(config.requestTimeout, {
         onNone: () => exchange,
         onSome: (timeout) =>
           Effect.timeoutFail(exchange, {
@@ -199,6 +240,53 @@ export const make: Effect.Effect<OktaHttpClient.Service, never, OktaConfig | Htt
             onTimeout: () => new OktaError.TransportError({ ...where, reason: "Timeout", detail: `no complete answer within ${Duration.format(timeout)}` })
           })
       })
+      return throttle === undefined ? timed : throttle.run(family, timed)
+    }
+
+    /** Retries a failed call by the 429 retry or, when it is safe to repeat, the transient retry. */
+    const retrying = <Documented extends OktaError.DocumentedTag>(
+      request: OktaRequest<Documented>,
+      family: string,
+      retrySafe: boolean,
+      first: ExecuteError<Documented>
+    ): Effect.Effect<OktaResponse, ExecuteError<Documented>> =>
+      Effect.gen(function*() {
+        let error = first
+        let rateLimitDriver: Schedule.ScheduleDriver<unknown, OktaError.TooManyRequests> | undefined
+        let transientDriver: Schedule.ScheduleDriver<unknown, Retry.TransientError> | undefined
+        let retryFor: string | undefined
+        for (let count = 1;; count++) {
+          let next: Effect.Effect<unknown, Option.Option<never>>
+          if (error instanceof OktaError.TooManyRequests) {
+            retryFor ??= error.requestId
+            rateLimitDriver ??= yield* Schedule.driver(config.rateLimitRetry)
+            next = rateLimitDriver.next(error)
+          } else if (retrySafe && Retry.isTransient(error)) {
+            transientDriver ??= yield* Schedule.driver(config.transientRetry)
+            next = transientDriver.next(error)
+          } else {
+            return yield* Effect.fail(error)
+          }
+          yield* Effect.logDebug(`Okta: retry ${count} of ${request.method} ${request.pathTemplate} after ${error._tag}`)
+          // The schedule sleeps for its delay, or says it is done: then the last failure stands.
+          if (Either.isLeft(yield* Effect.either(next))) return yield* Effect.fail(error)
+          const result = yield* Effect.either(send(request, family, { count, retryFor }))
+          if (Either.isRight(result)) {
+            yield* Effect.annotateCurrentSpan("okta.retries", count)
+            return result.right
+          }
+          error = result.left
+        }
+      })
+
+    const execute = <Documented extends OktaError.DocumentedTag>(
+      request: OktaRequest<Documented>
+    ): Effect.Effect<OktaResponse, ExecuteError<Documented>> => {
+      const family = request.rateLimitFamily ?? request.pathTemplate
+      return Effect.catchAll(
+        send(request, family, undefined),
+        (error) => retrying(request, family, request.retrySafe ?? request.method !== "POST", error)
+      )
     }
 
     return { execute }

@@ -1,11 +1,20 @@
 /**
- * Okta's rate-limit headers: `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining`, `X-Rate-Limit-Reset`
- * (UTC epoch seconds when the window ends) and the response's `Date` (the server's clock).
+ * Okta's rate limits: reading `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining`, `X-Rate-Limit-Reset`
+ * (UTC epoch seconds when the window ends) and the response's `Date` (the server's clock); the
+ * `Schedule` that retries a 429 when its window resets; and the options of the throttle that keeps
+ * calls inside the budget so that the 429 does not happen.
  *
  * @since 0.1.0
  */
 import type * as Headers from "@effect/platform/Headers"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Random from "effect/Random"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import { withinElapsed } from "./internal/scheduleDeadline.js"
 
 /**
  * What one response said about its rate-limit window. Every field is optional: Okta leaves them out
@@ -43,6 +52,7 @@ const nonNegativeInteger = (text: string): number | undefined => {
  */
 export const parseSmallestInteger = (value: string | undefined): number | undefined => {
   if (value === undefined) return undefined
+  if (!value.includes(",")) return nonNegativeInteger(value)
   let smallest: number | undefined
   for (const part of value.split(",")) {
     const parsed = nonNegativeInteger(part)
@@ -78,4 +88,181 @@ export const fromHeaders = (headers: Headers.Headers): RateLimitHeaders => {
     ...(resetEpochSeconds === undefined ? {} : { resetEpochSeconds }),
     ...(serverDateMillis === undefined ? {} : { serverDateMillis })
   })
+}
+
+/**
+ * What the 429 retry reads from an error: `OktaError.TooManyRequests` is one.
+ *
+ * @since 0.1.0
+ */
+export interface RateLimited {
+  readonly rateLimit: RateLimitHeaders
+}
+
+/**
+ * Settings of `retrySchedule`. Every field is optional; `defaultRetryOptions` holds the defaults.
+ *
+ * @since 0.1.0
+ */
+export interface RetryOptions {
+  /** Retries of one call after a 429. Default 2, as in Okta's SDKs; 0 means none. */
+  readonly maxRetries?: number | undefined
+  /** No retry is started that would begin later than this after the first 429. Default 2 minutes. */
+  readonly maxElapsed?: Duration.DurationInput | undefined
+  /** Added to the wait until the reset, for clock resolution and transit. Default 200 ms. */
+  readonly pad?: Duration.DurationInput | undefined
+  /** Each wait gets a random extra in `[0, jitter)`, so waiting callers do not fire together. Default 500 ms. */
+  readonly jitter?: Duration.DurationInput | undefined
+  /** The longest wait computed from the local clock, when a 429 has a Reset but no `Date`. Default 60 s. */
+  readonly maxWaitWithoutDate?: Duration.DurationInput | undefined
+  /** First delay of the exponential backoff used when a 429 has no usable Reset. Default 1 s. */
+  readonly backoff?: Duration.DurationInput | undefined
+  /** Cap of that backoff. Default 30 s. */
+  readonly maxBackoff?: Duration.DurationInput | undefined
+}
+
+/**
+ * The defaults of `retrySchedule`: 2 retries within 2 minutes; wait until Reset (by the server's
+ * `Date`) plus 200 ms and up to 500 ms of jitter; without `Date`, at most 60 s by the local clock;
+ * without a usable Reset, 1 s doubling up to 30 s.
+ *
+ * @since 0.1.0
+ */
+export const defaultRetryOptions = {
+  maxRetries: 2,
+  maxElapsed: Duration.minutes(2),
+  pad: Duration.millis(200),
+  jitter: Duration.millis(500),
+  maxWaitWithoutDate: Duration.seconds(60),
+  backoff: Duration.seconds(1),
+  maxBackoff: Duration.seconds(30)
+} as const satisfies { readonly [K in keyof RetryOptions]-?: number | Duration.Duration }
+
+/** A duration in milliseconds, negative or unreadable values read as zero. */
+const millisOf = (input: Duration.DurationInput): number => {
+  const decoded = Duration.decodeUnknown(input)
+  return Option.isSome(decoded) && Duration.isFinite(decoded.value) ? Math.max(0, Duration.toMillis(decoded.value)) : 0
+}
+
+/**
+ * How long until the window of a 429 resets, or `None` when it says nothing usable. Measured
+ * against the server's `Date` when present (`reset - Date`, so a skewed local clock does not
+ * matter); otherwise against `nowMillis`, the local clock, and capped at `maxWaitWithoutDate`.
+ * A reset that is already past is not usable.
+ *
+ * @since 0.1.0
+ */
+export const waitForReset = (
+  rateLimit: RateLimitHeaders,
+  nowMillis: number,
+  maxWaitWithoutDate: Duration.DurationInput = defaultRetryOptions.maxWaitWithoutDate
+): Option.Option<Duration.Duration> => {
+  if (rateLimit.resetEpochSeconds === undefined) return Option.none()
+  const resetMillis = rateLimit.resetEpochSeconds * 1000
+  const wait = rateLimit.serverDateMillis === undefined
+    ? Math.min(resetMillis - nowMillis, millisOf(maxWaitWithoutDate))
+    : resetMillis - rateLimit.serverDateMillis
+  return wait > 0 ? Option.some(Duration.millis(wait)) : Option.none()
+}
+
+/**
+ * The 429 retry as a `Schedule` over the errors it retries; its output is the delay before the
+ * retry. Each delay is: the wait until Reset (`waitForReset`) plus `pad`; or, when the 429 has no
+ * usable Reset or is the concurrent-request limit (whose Reset is only an estimate), `backoff`
+ * doubling per retry up to `maxBackoff` — never zero; then a random extra in `[0, jitter)`. It stops
+ * after `maxRetries`, and before any retry that would start more than `maxElapsed` after the first 429.
+ *
+ * A negative or fractional `maxRetries` is read as its whole part, at least 0; a negative duration
+ * as zero. (`OktaConfig` refuses such settings with a `ConfigError` before they get here.)
+ *
+ * @example
+ * ```ts
+ * import { RateLimit } from "effect-okta-sessions"
+ *
+ * // one retry, no jitter, giving up after 10 seconds
+ * const strict = RateLimit.retrySchedule({ maxRetries: 1, jitter: 0, maxElapsed: "10 seconds" })
+ * ```
+ * @since 0.1.0
+ */
+export const retrySchedule = (options: RetryOptions = {}): Schedule.Schedule<Duration.Duration, RateLimited> => {
+  const maxRetries = Math.max(0, Math.floor(options.maxRetries ?? defaultRetryOptions.maxRetries))
+  const maxElapsedMillis = millisOf(options.maxElapsed ?? defaultRetryOptions.maxElapsed)
+  const padMillis = millisOf(options.pad ?? defaultRetryOptions.pad)
+  const jitterMillis = millisOf(options.jitter ?? defaultRetryOptions.jitter)
+  const maxWaitWithoutDate = options.maxWaitWithoutDate ?? defaultRetryOptions.maxWaitWithoutDate
+  const backoffMillis = Math.max(1, millisOf(options.backoff ?? defaultRetryOptions.backoff))
+  const maxBackoffMillis = Math.max(backoffMillis, millisOf(options.maxBackoff ?? defaultRetryOptions.maxBackoff))
+
+  const delayOf = (input: RateLimited, retry: number): Effect.Effect<Duration.Duration> =>
+    Effect.zipWith(Clock.currentTimeMillis, Random.next, (now, random) => {
+      const wait = input.rateLimit.isConcurrencyLimit
+        ? Option.none()
+        : waitForReset(input.rateLimit, now, maxWaitWithoutDate)
+      const base = Option.match(wait, {
+        onNone: () => Math.min(backoffMillis * Math.pow(2, retry), maxBackoffMillis),
+        onSome: (duration) => Duration.toMillis(duration) + padMillis
+      })
+      return Duration.millis(base + random * jitterMillis)
+    })
+
+  return withinElapsed(
+    Schedule.identity<RateLimited>().pipe(
+      Schedule.intersect(Schedule.recurs(maxRetries)),
+      Schedule.mapEffect(([input, retry]) => delayOf(input, retry)),
+      Schedule.addDelay((delay) => delay)
+    ),
+    maxElapsedMillis
+  )
+}
+
+/**
+ * `retrySchedule()` with `defaultRetryOptions`: what a client uses unless `OktaConfig` says otherwise.
+ *
+ * @since 0.1.0
+ */
+export const defaultRetrySchedule: Schedule.Schedule<Duration.Duration, RateLimited> = retrySchedule()
+
+/**
+ * Settings of the throttle, which waits before a request instead of collecting a 429. It learns
+ * each endpoint family's budget (`X-Rate-Limit-Remaining` until `X-Rate-Limit-Reset`) from every
+ * response, shares it between all fibers that use one client layer (so, per org), holds back a
+ * call when the budget of its window is spent until the window resets, and caps the requests in
+ * flight.
+ *
+ * @since 0.1.0
+ */
+export interface ThrottleOptions {
+  /** Requests in flight at once, across all families. Default 32. */
+  readonly maxConcurrency?: number | undefined
+  /** Added to the wait until the reset. Default 200 ms. */
+  readonly pad?: Duration.DurationInput | undefined
+  /** Each held-back call waits a random extra in `[0, jitter)`, so they do not fire together. Default 250 ms. */
+  readonly jitter?: Duration.DurationInput | undefined
+  /** The longest wait by the local clock when responses carry no `Date`. Default 60 s. */
+  readonly maxWaitWithoutDate?: Duration.DurationInput | undefined
+}
+
+/**
+ * The throttle's settings, checked and with defaults resolved.
+ *
+ * @since 0.1.0
+ */
+export interface ThrottleSettings {
+  readonly maxConcurrency: number
+  readonly pad: Duration.Duration
+  readonly jitter: Duration.Duration
+  readonly maxWaitWithoutDate: Duration.Duration
+}
+
+/**
+ * The throttle's defaults: 32 requests in flight, 200 ms pad, up to 250 ms jitter, 60 s at most by
+ * the local clock.
+ *
+ * @since 0.1.0
+ */
+export const defaultThrottle: ThrottleSettings = {
+  maxConcurrency: 32,
+  pad: Duration.millis(200),
+  jitter: Duration.millis(250),
+  maxWaitWithoutDate: Duration.seconds(60)
 }

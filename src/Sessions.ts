@@ -163,7 +163,10 @@ export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHtt
       path: "/api/v1/sessions",
       body: encodeCreateRequest(new CreateSessionRequest({ sessionToken })),
       credential: "apiToken",
-      documented: ["BadRequest", "Forbidden", "TooManyRequests"]
+      documented: ["BadRequest", "Forbidden", "TooManyRequests"],
+      rateLimitFamily: "sessions",
+      // A session token is single-use: never send it twice unless Okta refused it with a 429.
+      retrySafe: false
     })
   })
 
@@ -174,7 +177,9 @@ export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHtt
       pathTemplate: "/api/v1/sessions/{sessionId}",
       path: sessionPath(sessionId),
       credential: "apiToken",
-      documented: ["BadRequest", "Forbidden", "NotFound", "TooManyRequests"]
+      documented: ["BadRequest", "Forbidden", "NotFound", "TooManyRequests"],
+      rateLimitFamily: "sessions",
+      retrySafe: true
     })
   })
 
@@ -185,7 +190,10 @@ export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHtt
       pathTemplate: "/api/v1/sessions/{sessionId}/lifecycle/refresh",
       path: `${sessionPath(sessionId)}/lifecycle/refresh`,
       credential: "apiToken",
-      documented: ["Forbidden", "NotFound", "TooManyRequests"]
+      documented: ["Forbidden", "NotFound", "TooManyRequests"],
+      rateLimitFamily: "sessions",
+      // Refreshing twice only extends the session twice.
+      retrySafe: true
     })
   })
 
@@ -196,7 +204,9 @@ export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHtt
       pathTemplate: "/api/v1/sessions/{sessionId}",
       path: sessionPath(sessionId),
       credential: "apiToken",
-      documented: ["Forbidden", "NotFound", "TooManyRequests"]
+      documented: ["Forbidden", "NotFound", "TooManyRequests"],
+      rateLimitFamily: "sessions",
+      retrySafe: true
     })
   })
 
@@ -207,7 +217,9 @@ export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHtt
       pathTemplate: "/api/v1/sessions/me",
       path: "/api/v1/sessions/me",
       credential: cookie,
-      documented: ["NotFound"]
+      documented: ["NotFound"],
+      rateLimitFamily: "sessions",
+      retrySafe: true
     })
   })
 
@@ -218,7 +230,9 @@ export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHtt
       pathTemplate: "/api/v1/sessions/me/lifecycle/refresh",
       path: "/api/v1/sessions/me/lifecycle/refresh",
       credential: cookie,
-      documented: ["NotFound"]
+      documented: ["NotFound"],
+      rateLimitFamily: "sessions",
+      retrySafe: true
     })
   })
 
@@ -229,7 +243,9 @@ export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHtt
       pathTemplate: "/api/v1/sessions/me",
       path: "/api/v1/sessions/me",
       credential: cookie,
-      documented: ["NotFound"]
+      documented: ["NotFound"],
+      rateLimitFamily: "sessions",
+      retrySafe: true
     })
   })
 
@@ -245,7 +261,9 @@ export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHtt
         path: `/api/v1/users/${encodeURIComponent(userId)}/sessions`,
         urlParams,
         credential: "apiToken",
-        documented: ["Forbidden", "NotFound", "TooManyRequests"]
+        documented: ["Forbidden", "NotFound", "TooManyRequests"],
+        rateLimitFamily: "users",
+        retrySafe: true
       })
     }
   )
