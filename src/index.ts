@@ -16,8 +16,11 @@ export * as OktaConfig from "./OktaConfig.js"
 /** Okta's HTTP client over the user's `HttpClient`. @since 0.1.0 */
 export * as OktaHttpClient from "./OktaHttpClient.js"
 
-/** Rate-limit headers. @since 0.1.0 */
+/** Rate limits: headers, the 429 retry `Schedule` and the throttle's settings. @since 0.1.0 */
 export * as RateLimit from "./RateLimit.js"
+
+/** The transient-failure retry `Schedule` (502, 503, 504, no answer). @since 0.1.0 */
+export * as Retry from "./Retry.js"
 
 /** The `Sessions` service: one Effect per endpoint. @since 0.1.0 */
 export * as Sessions from "./Sessions.js"
