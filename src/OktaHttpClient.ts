@@ -12,7 +12,7 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Context from "effect/Context"
@@ -113,7 +113,10 @@ const describeCause = (error: unknown): string => {
   const parts: Array<string> = []
   let current: unknown = error
   for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
-    const message = "message" in current && typeof current.message === "string" ? current.message : ""
+    // An HttpClientError's own message ends with the method and full URL (ids included): use its reason.
+    const message = HttpClientError.isHttpClientError(current)
+      ? current.description ?? `${current.reason} error`
+      : "message" in current && typeof current.message === "string" ? current.message : ""
     const code = "code" in current && typeof current.code === "string" ? ` (${current.code})` : ""
     if (message !== "" || code !== "") parts.push(`${message}${code}`.trim())
     current = "cause" in current ? current.cause : undefined
