@@ -1,0 +1,121 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either, Fiber, TestClock } from "effect"
+import { Session } from "effect-okta-sessions"
+import { epochSeconds, fake, httpDate, ok, start, windowedOrg, withSessions } from "./RateLimitFixture.js"
+
+const sessionId = Session.SessionId.make("l7FbDVqS8zHSy65uJD85")
+const userId = Session.UserId.make("00u0abcdefGHIJKLMNOP")
+
+/** Answers 200 with the window spent: Remaining 0 until `start + 5 s`. */
+const spent = (now: number) =>
+  ok({
+    date: httpDate(now),
+    "x-rate-limit-limit": "600",
+    "x-rate-limit-remaining": "0",
+    "x-rate-limit-reset": String(epochSeconds(start) + 5)
+  })
+
+describe("throttle on the TestClock", () => {
+  it.effect("Remaining 0: the next request waits for the reset instead of being sent", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      const { client, sent } = fake((_, now) => spent(now))
+      const fiber = yield* Effect.fork(withSessions(client, {}, (sessions) =>
+        Effect.zipRight(sessions.getSession(sessionId), sessions.getSession(sessionId))))
+      yield* TestClock.adjust(4_999)
+      expect(sent.length).toBe(1)
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(fiber)
+      expect(sent.length).toBe(2)
+      const second = (sent[1]?.at ?? 0) - start
+      // after the reset, by at most the pad (200 ms) and the jitter (250 ms)
+      expect(second).toBeGreaterThanOrEqual(5_000)
+      expect(second).toBeLessThan(5_000 + 200 + 250)
+    }))
+
+  it.effect("without Date, the reset is placed by the local clock", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      const { client, sent } = fake(() =>
+        ok({ "x-rate-limit-limit": "600", "x-rate-limit-remaining": "0", "x-rate-limit-reset": String(epochSeconds(start) + 3) })
+      )
+      const fiber = yield* Effect.fork(withSessions(client, { throttle: { jitter: 0, pad: 0 } }, (sessions) =>
+        Effect.zipRight(sessions.getSession(sessionId), sessions.getSession(sessionId))))
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(fiber)
+      expect(sent.map((entry) => entry.at - start)).toEqual([0, 3_000])
+    }))
+
+  it.effect("throttle: false sends at once, whatever the budget", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      const { client, sent } = fake((_, now) => spent(now))
+      yield* withSessions(client, { throttle: false }, (sessions) =>
+        Effect.zipRight(sessions.getSession(sessionId), sessions.getSession(sessionId)))
+      expect(sent.map((entry) => entry.at - start)).toEqual([0, 0])
+    }))
+
+  it.effect("the budget is per endpoint family: a spent sessions window does not hold back /users", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      const { client, sent } = fake((_, now, request) =>
+        request.method === "DELETE" ? new Response(null, { status: 204 }) : spent(now)
+      )
+      yield* withSessions(client, {}, (sessions) =>
+        Effect.zipRight(sessions.getSession(sessionId), sessions.revokeUserSessions(userId)))
+      expect(sent.map((entry) => entry.at - start)).toEqual([0, 0])
+    }))
+
+  it.effect("the budget is per layer (per org): another layer is not held back", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      const { client, sent } = fake((_, now) => spent(now))
+      yield* withSessions(client, {}, (sessions) => sessions.getSession(sessionId))
+      yield* withSessions(client, {}, (sessions) => sessions.getSession(sessionId))
+      expect(sent.map((entry) => entry.at - start)).toEqual([0, 0])
+    }))
+
+  it.effect("no request is sent that the known budget would refuse: 45 calls, 10 per 5 s window, 8 at a time", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      const org = windowedOrg(10, 5_000)
+      const { client, sent } = fake((_, now) => org.answer(now))
+      const fiber = yield* Effect.fork(withSessions(client, { maxRetries: 0 }, (sessions) =>
+        Effect.forEach(Array.from({ length: 45 }), () => Effect.either(sessions.refreshSession(sessionId)), { concurrency: 8 })))
+      yield* TestClock.adjust("1 minute")
+      const results = yield* Fiber.join(fiber)
+      expect(org.refused).toEqual([])
+      expect(results.every(Either.isRight)).toBe(true)
+      expect(sent.length).toBe(45)
+      const perWindow = new Map<number, number>()
+      for (const entry of sent) {
+        const window = Math.floor((entry.at - start) / 5_000)
+        perWindow.set(window, (perWindow.get(window) ?? 0) + 1)
+      }
+      expect(Math.max(...perWindow.values())).toBeLessThanOrEqual(10)
+      // 45 calls need at least five windows.
+      expect(perWindow.size).toBeGreaterThanOrEqual(5)
+    }))
+
+  it.effect("a cap on requests in flight: maxConcurrency 3 sends 9 slow calls three at a time", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      let inFlight = 0
+      let most = 0
+      const { client, sent } = fake(() =>
+        Effect.gen(function*() {
+          inFlight++
+          most = Math.max(most, inFlight)
+          yield* Effect.sleep("1 second")
+          inFlight--
+          return ok()
+        })
+      )
+      const fiber = yield* Effect.fork(withSessions(client, { throttle: { maxConcurrency: 3 } }, (sessions) =>
+        Effect.forEach(Array.from({ length: 9 }), () => sessions.getSession(sessionId), { concurrency: "unbounded" })))
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(fiber)
+      expect(most).toBe(3)
+      expect(sent.map((entry) => entry.at - start)).toEqual([0, 0, 0, 1_000, 1_000, 1_000, 2_000, 2_000, 2_000])
+    }))
+})
