@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Layer, Option, TestClock } from "effect"
-import { Sessions } from "effect-okta-sessions"
+import { Duration, Effect, Exit, Fiber, Layer, Option, TestClock } from "effect"
+import { Session, Sessions } from "effect-okta-sessions"
 import { FakeOkta, InMemorySessions } from "effect-okta-sessions/testing"
 
 const TestLayer = (options?: FakeOkta.FakeOkta.Options) =>
@@ -58,4 +58,77 @@ describe("InMemorySessions", () => {
       expect(counters.byOperation.getSession).toBe(4)
       expect(counters.tooManyRequests).toBe(1)
     }).pipe(Effect.provide(TestLayer({ rateLimits: { sessions: { limit: 2, window: "10 seconds" } } }))))
+
+  it.effect("adds the latency knob with Effect.sleep, so the TestClock drives it", () =>
+    Effect.gen(function*() {
+      const okta = yield* FakeOkta.FakeOkta
+      const sessions = yield* Sessions.Sessions
+      const [seeded] = yield* okta.seedSessions(1)
+      yield* okta.setFaults({ latencyMillis: 500 })
+      const fiber = yield* Effect.fork(sessions.getSession(seeded!.id))
+      yield* TestClock.adjust(Duration.millis(499))
+      expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
+      yield* TestClock.adjust(Duration.millis(1))
+      expect((yield* Fiber.join(fiber)).id).toBe(seeded!.id)
+    }).pipe(Effect.provide(TestLayer())))
+
+  it.effect("refuses requests over the concurrent-request limit with a 429 whose Limit and Remaining are 0", () =>
+    Effect.gen(function*() {
+      const okta = yield* FakeOkta.FakeOkta
+      const sessions = yield* Sessions.Sessions
+      const [seeded] = yield* okta.seedSessions(1)
+      yield* okta.setFaults({ latencyMillis: 100 })
+      const fibers = yield* Effect.forEach([1, 2, 3], () => Effect.fork(Effect.either(sessions.getSession(seeded!.id))))
+      yield* TestClock.adjust(Duration.millis(100))
+      const results = yield* Effect.forEach(fibers, Fiber.join)
+      const refused = results.flatMap((result) => result._tag === "Left" ? [result.left] : [])
+      expect(refused).toHaveLength(1)
+      const [error] = refused
+      if (error?._tag !== "TooManyRequests") return expect.fail(`expected TooManyRequests, got ${error?._tag}`)
+      expect(error.rateLimit.isConcurrencyLimit).toBe(true)
+      expect((yield* okta.counters).concurrencyRejections).toBe(1)
+    }).pipe(Effect.provide(TestLayer({ concurrencyLimit: 2 }))))
+
+  it.effect("refuses settings out of range with InvalidSetting, naming the setting", () =>
+    Effect.gen(function*() {
+      const okta = yield* FakeOkta.FakeOkta
+      const errors = yield* Effect.all([
+        Effect.flip(okta.setIdleWindow(0)),
+        Effect.flip(okta.setMaxLifetime(Option.some(Duration.infinity))),
+        Effect.flip(okta.setRateLimit("users", { limit: 0, window: "1 minute" })),
+        Effect.flip(okta.setConcurrencyLimit(1.5)),
+        Effect.flip(okta.setFaults({ latencyMillis: -1 })),
+        Effect.flip(okta.seedSessions(-1))
+      ])
+      expect(errors.map((error) => [error._tag, error.setting])).toEqual([
+        ["InvalidSetting", "idleWindow"],
+        ["InvalidSetting", "maxLifetime"],
+        ["InvalidSetting", "rateLimits.users.limit"],
+        ["InvalidSetting", "concurrencyLimit"],
+        ["InvalidSetting", "faults"],
+        ["InvalidSetting", "count"]
+      ])
+      const unknown = yield* Effect.flip(okta.startSession(Session.UserId.make("00unobody")))
+      expect(unknown._tag).toBe("UnknownUser")
+      const layerError = yield* Effect.flip(Effect.provide(FakeOkta.FakeOkta, FakeOkta.layer({ rateLimits: { sessions: { limit: 10, window: "-1 seconds" } } })))
+      expect(layerError.setting).toBe("rateLimits.sessions.window")
+    }).pipe(Effect.provide(TestLayer())))
+
+  it.effect("stays cheap at 10,000 sessions: seed and refresh them all, then let them expire", () =>
+    Effect.gen(function*() {
+      const okta = yield* FakeOkta.FakeOkta
+      const sessions = yield* Sessions.Sessions
+      const started = performance.now()
+      const seeded = yield* okta.seedSessions(10_000)
+      yield* TestClock.adjust(Duration.minutes(60))
+      const refreshed = yield* Effect.forEach(seeded, (session) => sessions.refreshSession(session.id))
+      const elapsed = performance.now() - started
+      expect(refreshed.every((session) => session.expiresAt.epochMillis === Duration.toMillis("180 minutes"))).toBe(true)
+      expect(yield* okta.activeSessionCount).toBe(10_000)
+      yield* TestClock.adjust(Duration.minutes(120))
+      expect(yield* okta.activeSessionCount).toBe(0)
+      expect((yield* okta.counters).byOperation.refreshSession).toBe(10_000)
+      // seeding and refreshing 10,000 sessions takes well under a second on these machines
+      expect(elapsed).toBeLessThan(5_000)
+    }).pipe(Effect.provide(TestLayer({ rateLimits: { sessions: { limit: 1_000_000, window: "1 minute" } } }))))
 })
