@@ -24,3 +24,6 @@ export * as Retry from "./Retry.js"
 
 /** The `Sessions` service: one Effect per endpoint. @since 0.1.0 */
 export * as Sessions from "./Sessions.js"
+
+/** The keepalive worker: sessions refreshed ahead of expiry inside a share of the rate budget. @since 0.1.0 */
+export * as Keepalive from "./Keepalive.js"
