@@ -1,0 +1,183 @@
+/**
+ * The clients under test, each as a `Driver` that runs one scenario's calls into a `Recorder`.
+ *
+ * Every client does the same work per call: send the request, read the whole body, parse it. The
+ * floor (raw `undici.request`) stops at `JSON.parse`; the official SDK and this client also build
+ * their models, which is part of what they cost.
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as Okta from "@okta/okta-sdk-nodejs"
+import { Cause, Effect, Exit, Layer, ManagedRuntime, Redacted } from "effect"
+import * as Undici from "undici"
+import { OktaConfig, Session, Sessions } from "../src/index.js"
+import { type ClientName, type Scenario, type ScenarioResult, sessionIds } from "./protocol.js"
+
+const token = "00benchTokenThatIsNotASecret0000000000000"
+
+/** Bookkeeping of one measured run: hands out call indexes, records latencies and outcomes. */
+export class Recorder {
+  private next = 0
+  private count = 0
+  private succeeded = 0
+  private failed = 0
+  private firstFailure: string | undefined
+  private readonly latencies: Float64Array
+  private readonly startedAt = performance.now()
+  private readonly deadline: number
+  private readonly cpuAtStart = process.cpuUsage()
+
+  constructor(readonly client: ClientName, readonly scenario: Scenario, readonly total: number) {
+    this.latencies = new Float64Array(total)
+    this.deadline = this.startedAt + scenario.maxMillis
+  }
+
+  /** The index of the next call, or `undefined` when the count or the time is used up. */
+  take(): number | undefined {
+    if (this.next >= this.total || performance.now() >= this.deadline) return undefined
+    return this.next++
+  }
+
+  record(startedAt: number, failure: string | undefined): void {
+    const latency = performance.now() - startedAt
+    if (this.count < this.latencies.length) this.latencies[this.count++] = latency
+    if (failure === undefined) {
+      this.succeeded++
+    } else {
+      this.failed++
+      this.firstFailure ??= failure.slice(0, 300)
+    }
+  }
+
+  finish(): ScenarioResult {
+    const wallMillis = performance.now() - this.startedAt
+    const cpu = process.cpuUsage(this.cpuAtStart)
+    const sorted = this.latencies.subarray(0, this.count).sort()
+    const percentile = (p: number) => sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0
+    return {
+      scenario: this.scenario.name,
+      client: this.client,
+      succeeded: this.succeeded,
+      failed: this.failed,
+      ...(this.firstFailure === undefined ? {} : { firstFailure: this.firstFailure }),
+      wallMillis,
+      cpuMicros: cpu.user + cpu.system,
+      p50Millis: percentile(0.5),
+      p99Millis: percentile(0.99)
+    }
+  }
+}
+
+const sessionIdAt = (index: number): string => sessionIds[index % sessionIds.length] ?? "102bench"
+
+export const describe = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : String(error)
+
+/** A client whose calls are Promises: `concurrency` async workers share one recorder. */
+const runPromiseWorkers = async (
+  recorder: Recorder,
+  concurrency: number,
+  call: (sessionId: string) => Promise<unknown>
+): Promise<void> => {
+  const worker = async () => {
+    for (let index = recorder.take(); index !== undefined; index = recorder.take()) {
+      const startedAt = performance.now()
+      try {
+        await call(sessionIdAt(index))
+        recorder.record(startedAt, undefined)
+      } catch (error) {
+        recorder.record(startedAt, describe(error))
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+}
+
+export interface Driver {
+  /** Runs the calls of one scenario into the recorder. */
+  readonly run: (recorder: Recorder, operation: Scenario["operation"], concurrency: number) => Promise<void>
+}
+
+/** The floor: `undici.request`, body read and parsed, nothing else; waits out a 429 until its reset. */
+const undiciDriver = (orgUrl: string): Driver => {
+  const headers = { accept: "application/json", authorization: `SSWS ${token}` }
+  const once = async (method: "GET" | "POST", url: string, attempt: number): Promise<unknown> => {
+    const response = await Undici.request(url, { method, headers })
+    const text = await response.body.text()
+    if (response.statusCode === 429 && attempt < 5) {
+      const reset = Number(response.headers["x-rate-limit-reset"])
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, reset * 1000 - Date.now()) + 20))
+      return once(method, url, attempt + 1)
+    }
+    if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`)
+    return JSON.parse(text)
+  }
+  return {
+    run: (recorder, operation, concurrency) =>
+      runPromiseWorkers(recorder, concurrency, (id) =>
+        operation === "get"
+          ? once("GET", `${orgUrl}/api/v1/sessions/${id}`, 0)
+          : once("POST", `${orgUrl}/api/v1/sessions/${id}/lifecycle/refresh`, 0))
+  }
+}
+
+/** The official SDK as its users configure it: response cache off, retries through its request executor. */
+const oktaSdkDriver = (orgUrl: string): Driver => {
+  const client = new Okta.Client({
+    orgUrl,
+    token,
+    cacheMiddleware: null,
+    requestExecutor: new Okta.DefaultRequestExecutor({ maxRetries: 2, requestTimeout: 30_000 })
+  })
+  return {
+    run: (recorder, operation, concurrency) =>
+      runPromiseWorkers(recorder, concurrency, (sessionId) =>
+        operation === "get"
+          ? client.sessionApi.getSession({ sessionId })
+          : client.sessionApi.refreshSession({ sessionId }))
+  }
+}
+
+/** This client, over the given `HttpClient` layer; the workers are fibers. */
+const effectDriver = async (
+  orgUrl: string,
+  httpClient: typeof NodeHttpClient.layerUndici | typeof FetchHttpClient.layer
+): Promise<Driver> => {
+  const runtime = ManagedRuntime.make(
+    Sessions.layer.pipe(
+      Layer.provide(OktaConfig.layer({ orgUrl, token: Redacted.make(token) })),
+      Layer.provide(httpClient)
+    )
+  )
+  const sessions = await runtime.runPromise(Sessions.Sessions)
+  const ids = sessionIds.map((id) => Session.SessionId.make(id))
+  return {
+    run: (recorder, operation, concurrency) => {
+      const call = operation === "get" ? sessions.getSession : sessions.refreshSession
+      const worker = Effect.gen(function*() {
+        for (let index = recorder.take(); index !== undefined; index = recorder.take()) {
+          const startedAt = performance.now()
+          const exit = yield* Effect.exit(call(ids[index % ids.length] ?? Session.SessionId.make("102bench")))
+          recorder.record(startedAt, Exit.isSuccess(exit) ? undefined : Cause.pretty(exit.cause))
+        }
+      })
+      return runtime.runPromise(
+        Effect.all(Array.from({ length: concurrency }, () => worker), { concurrency: "unbounded", discard: true })
+      )
+    }
+  }
+}
+
+/** Builds the named client for the org. */
+export const makeDriver = (client: ClientName, orgUrl: string): Promise<Driver> => {
+  switch (client) {
+    case "undici":
+      return Promise.resolve(undiciDriver(orgUrl))
+    case "okta-sdk":
+      return Promise.resolve(oktaSdkDriver(orgUrl))
+    case "effect-undici":
+      return effectDriver(orgUrl, NodeHttpClient.layerUndici)
+    case "effect-fetch":
+      return effectDriver(orgUrl, FetchHttpClient.layer)
+  }
+}

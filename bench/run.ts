@@ -1,0 +1,647 @@
+/**
+ * The benchmark suite: raw `undici.request` (the floor), Okta's official Node SDK and this client
+ * (over `NodeHttpClient.layerUndici` and over `FetchHttpClient`), each in its own process, against
+ * one fake Okta in its own process on 127.0.0.1. Ratios are taken against the floor in the same
+ * round; figures are medians over rounds.
+ *
+ * `npm run bench` runs the full suite; `npm run bench -- --help` lists the options. With `--write`
+ * the results replace the generated part of BENCHMARKS.md.
+ */
+import { spawn } from "node:child_process"
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import * as Os from "node:os"
+import { pathToFileURL } from "node:url"
+import { type ColdStartClient, type ColdStartMode, prepareColdStart, runColdStart } from "./coldStart.js"
+import { runKeepalive, type KeepaliveResult } from "./keepalive.js"
+import { benchFile, buildScripts, cacheDirectory, Channel, forkScript, scriptPath } from "./processes.js"
+import { formatProfileSummary, summariseProfile } from "./profileSummary.js"
+import {
+  type ClientMessage,
+  type ClientName,
+  decodeClientMessage,
+  decodeServerMessage,
+  type ParentMessage,
+  type RateLimitMode,
+  type Scenario,
+  type ScenarioResult,
+  type ServerCommand,
+  type ServerMessage,
+  type ServerStats
+} from "./protocol.js"
+
+/** What to run. `defaultOptions` is the full suite; the smoke test passes tiny numbers. */
+export interface BenchOptions {
+  readonly rounds: number
+  readonly clients: ReadonlyArray<ClientName>
+  readonly scenarios: ReadonlyArray<Scenario>
+  readonly rateLimit?: {
+    readonly clients: ReadonlyArray<ClientName>
+    readonly rounds: number
+    readonly scenario: Scenario & { readonly rateLimit: RateLimitMode }
+  } | undefined
+  readonly coldStart?: {
+    readonly clients: ReadonlyArray<ColdStartClient>
+    readonly modes: ReadonlyArray<ColdStartMode>
+    readonly rounds: number
+  } | undefined
+  readonly keepalive?: { readonly sessions: ReadonlyArray<number> } | undefined
+  readonly log: (line: string) => void
+}
+
+/** The full suite. */
+export const defaultOptions: BenchOptions = {
+  rounds: 5,
+  clients: ["undici", "okta-sdk", "effect-undici", "effect-fetch"],
+  scenarios: [
+    { name: "get c=1", operation: "get", concurrency: 1, requests: 2_000, warmup: 500, maxMillis: 20_000 },
+    { name: "get c=64", operation: "get", concurrency: 64, requests: 20_000, warmup: 3_000, maxMillis: 20_000 },
+    { name: "refresh c=64", operation: "refresh", concurrency: 64, requests: 20_000, warmup: 3_000, maxMillis: 20_000 }
+  ],
+  rateLimit: {
+    clients: ["undici", "okta-sdk", "effect-undici", "effect-fetch"],
+    rounds: 3,
+    scenario: {
+      name: "refresh, 600 per 5 s, c=16",
+      operation: "refresh",
+      concurrency: 16,
+      requests: 1_500,
+      warmup: 0,
+      maxMillis: 60_000,
+      rateLimit: { limit: 600, windowMs: 5_000 }
+    }
+  },
+  coldStart: { clients: ["undici", "effect-undici", "okta-sdk"], modes: ["tsx", "node", "bundle"], rounds: 7 },
+  keepalive: { sessions: [100_000, 1_000_000] },
+  log: (line) => process.stderr.write(`${line}\n`)
+}
+
+/** The machine and the moment, for the record. */
+export interface MachineFacts {
+  readonly date: string
+  readonly nproc: number
+  readonly cpuModel: string
+  readonly memoryGiB: number
+  readonly node: string
+  readonly loadAverage: ReadonlyArray<number>
+}
+
+/** One scenario × client, medians over rounds; ratios are against the floor of the same round. */
+export interface ThroughputRow {
+  readonly scenario: string
+  readonly client: ClientName
+  readonly rounds: number
+  readonly rps: number
+  readonly rpsVsFloor: number
+  readonly p50Millis: number
+  readonly p99Millis: number
+  readonly p99VsFloor: number
+  readonly cpuMicrosPerRequest: number
+  readonly cpuVsFloor: number
+  readonly failed: number
+  readonly firstFailure: string | undefined
+  /** The fake Okta's CPU over the run, as a share of one core (median over rounds). */
+  readonly serverCpuShare: number
+}
+
+/** The rate-limited scenario for one client, medians over rounds. */
+export interface RateLimitRow {
+  readonly scenario: string
+  readonly requests: number
+  readonly client: ClientName
+  readonly rounds: number
+  readonly wallSeconds: number
+  /** The earliest the last request can be served: when its window opens, from the first request. */
+  readonly floorSeconds: number
+  readonly wallVsFloor: number
+  readonly tooManyRequests: number
+  readonly maxTooManyRequestsPerWindow: number
+  readonly windows: number
+  readonly succeeded: number
+  readonly failed: number
+  readonly firstFailure: string | undefined
+}
+
+/** Cold start of one client in one mode, medians over rounds. */
+export interface ColdStartRow {
+  readonly client: ColdStartClient
+  readonly mode: ColdStartMode
+  readonly rounds: number
+  readonly ok: boolean
+  readonly firstResponseMillis: number
+  readonly spawnToResponseMillis: number
+  readonly bundleBytes: number | undefined
+}
+
+/** Everything one run measured. */
+export interface BenchReport {
+  readonly machine: MachineFacts
+  readonly machineAfter: MachineFacts
+  readonly throughput: ReadonlyArray<ThroughputRow>
+  readonly rateLimit: ReadonlyArray<RateLimitRow>
+  readonly coldStart: ReadonlyArray<ColdStartRow>
+  readonly keepalive: ReadonlyArray<KeepaliveResult>
+}
+
+const machineFacts = (): MachineFacts => ({
+  date: new Date().toISOString(),
+  nproc: Os.availableParallelism(),
+  cpuModel: Os.cpus()[0]?.model ?? "unknown",
+  memoryGiB: Math.round((Os.totalmem() / 1024 ** 3) * 10) / 10,
+  node: process.version,
+  loadAverage: Os.loadavg().map((value) => Math.round(value * 100) / 100)
+})
+
+export const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  if (sorted.length === 0) return Number.NaN
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1
+    ? sorted[middle] ?? Number.NaN
+    : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2
+}
+
+/** The fake Okta as a child process, with a request/answer helper. */
+class FakeOkta {
+  private constructor(readonly channel: Channel<ServerMessage, ServerCommand>, readonly orgUrl: string) {}
+
+  static async start(maxSeconds: number): Promise<FakeOkta> {
+    const channel = new Channel<ServerMessage, ServerCommand>(
+      forkScript("fakeOkta", maxSeconds),
+      decodeServerMessage,
+      "fake Okta"
+    )
+    const listening = await channel.next(30_000)
+    if (listening._tag !== "Listening") throw new Error(`fake Okta said ${listening._tag} first`)
+    return new FakeOkta(channel, `http://127.0.0.1:${listening.port}`)
+  }
+
+  async stats(): Promise<ServerStats> {
+    this.channel.send({ _tag: "GetStats" })
+    const answer = await this.channel.next(10_000)
+    if (answer._tag !== "Stats") throw new Error(`fake Okta answered ${answer._tag} to GetStats`)
+    return answer.stats
+  }
+
+  async setMode(rateLimit: RateLimitMode | null): Promise<void> {
+    this.channel.send({ _tag: "SetMode", rateLimit })
+    const answer = await this.channel.next(10_000)
+    if (answer._tag !== "ModeSet") throw new Error(`fake Okta answered ${answer._tag} to SetMode`)
+  }
+
+  stop(): Promise<void> {
+    return this.channel.stop()
+  }
+}
+
+/** One client process, set up for the fake Okta. */
+class ClientProcess {
+  private constructor(readonly channel: Channel<ClientMessage, ParentMessage>, readonly client: ClientName) {}
+
+  static async start(client: ClientName, orgUrl: string, maxSeconds: number): Promise<ClientProcess> {
+    const channel = new Channel<ClientMessage, ParentMessage>(
+      forkScript("client", maxSeconds),
+      decodeClientMessage,
+      `client ${client}`
+    )
+    channel.send({ _tag: "Setup", client, orgUrl })
+    const ready = await channel.next(60_000)
+    if (ready._tag !== "Ready") throw new Error(`client ${client} said ${ready._tag} first`)
+    return new ClientProcess(channel, client)
+  }
+
+  async run(scenario: Scenario): Promise<ScenarioResult> {
+    this.channel.send({ _tag: "Run", scenario })
+    const answer = await this.channel.next(scenario.maxMillis * 3 + 30_000)
+    if (answer._tag !== "Result") throw new Error(`client ${this.client} answered ${answer._tag} to Run`)
+    return answer.result
+  }
+
+  stop(): Promise<void> {
+    return this.channel.stop()
+  }
+}
+
+/** The clients in a different order each round, so none always runs first. */
+const rotate = <A>(items: ReadonlyArray<A>, by: number): ReadonlyArray<A> =>
+  items.map((_, index) => items[(index + by) % items.length]).filter((item): item is A => item !== undefined)
+
+interface Measured {
+  readonly round: number
+  readonly result: ScenarioResult
+  readonly serverCpuShare: number
+}
+
+const rpsOf = (result: ScenarioResult): number => result.succeeded / (result.wallMillis / 1000)
+const cpuPerRequestOf = (result: ScenarioResult): number => result.cpuMicros / Math.max(1, result.succeeded + result.failed)
+
+const runThroughput = async (
+  options: BenchOptions,
+  server: FakeOkta,
+  maxSeconds: number
+): Promise<ReadonlyArray<ThroughputRow>> => {
+  const measured: Array<Measured> = []
+  for (let round = 0; round < options.rounds; round++) {
+    // Start this round's processes together (starting is the slow part), then measure one at a time.
+    const started = await Promise.allSettled(
+      rotate(options.clients, round).map((client) => ClientProcess.start(client, server.orgUrl, maxSeconds))
+    )
+    const processes = started.flatMap((outcome) => outcome.status === "fulfilled" ? [outcome.value] : [])
+    const failure = started.find((outcome) => outcome.status === "rejected")
+    if (failure !== undefined) {
+      await Promise.all(processes.map((clientProcess) => clientProcess.stop()))
+      throw failure.reason
+    }
+    try {
+      for (const clientProcess of processes) {
+        for (const scenario of options.scenarios) {
+          const before = await server.stats()
+          const startedAt = performance.now()
+          const result = await clientProcess.run(scenario)
+          const after = await server.stats()
+          const serverCpuShare = (after.cpuMicros - before.cpuMicros) / 1000 / (performance.now() - startedAt)
+          measured.push({ round, result, serverCpuShare })
+          options.log(
+            `round ${round + 1} ${scenario.name} ${clientProcess.client}: ${rpsOf(result).toFixed(0)} rps, p99 ${
+              result.p99Millis.toFixed(2)
+            } ms, ${cpuPerRequestOf(result).toFixed(0)} µs CPU/req, server CPU ${(serverCpuShare * 100).toFixed(0)}%`
+          )
+        }
+        await clientProcess.stop()
+      }
+    } finally {
+      await Promise.all(processes.map((clientProcess) => clientProcess.stop()))
+    }
+  }
+  const rows: Array<ThroughputRow> = []
+  for (const scenario of options.scenarios) {
+    for (const client of options.clients) {
+      const mine = measured.filter((entry) => entry.result.scenario === scenario.name && entry.result.client === client)
+      const ratios = mine.flatMap((entry) => {
+        const floor = measured.find((other) =>
+          other.round === entry.round && other.result.scenario === scenario.name && other.result.client === "undici"
+        )
+        return floor === undefined ? [] : [{
+          rps: rpsOf(entry.result) / rpsOf(floor.result),
+          p99: entry.result.p99Millis / floor.result.p99Millis,
+          cpu: cpuPerRequestOf(entry.result) / cpuPerRequestOf(floor.result)
+        }]
+      })
+      rows.push({
+        scenario: scenario.name,
+        client,
+        rounds: mine.length,
+        rps: median(mine.map((entry) => rpsOf(entry.result))),
+        rpsVsFloor: median(ratios.map((ratio) => ratio.rps)),
+        p50Millis: median(mine.map((entry) => entry.result.p50Millis)),
+        p99Millis: median(mine.map((entry) => entry.result.p99Millis)),
+        p99VsFloor: median(ratios.map((ratio) => ratio.p99)),
+        cpuMicrosPerRequest: median(mine.map((entry) => cpuPerRequestOf(entry.result))),
+        cpuVsFloor: median(ratios.map((ratio) => ratio.cpu)),
+        failed: mine.reduce((sum, entry) => sum + entry.result.failed, 0),
+        firstFailure: mine.find((entry) => entry.result.firstFailure !== undefined)?.result.firstFailure,
+        serverCpuShare: median(mine.map((entry) => entry.serverCpuShare))
+      })
+    }
+  }
+  return rows
+}
+
+/** When the window holding request `requests` opens, counted from the first request, in ms. */
+export const windowFloorMillis = (stats: ServerStats, mode: RateLimitMode, requests: number): number => {
+  const first = stats.windows[0]
+  if (first === undefined || stats.firstRequestAt === null) return Number.NaN
+  const lastWindow = Math.ceil(requests / mode.limit) - 1
+  if (lastWindow <= 0) return 0
+  return first.endsAt - stats.firstRequestAt + (lastWindow - 1) * mode.windowMs
+}
+
+const runRateLimit = async (
+  options: BenchOptions,
+  server: FakeOkta,
+  maxSeconds: number
+): Promise<ReadonlyArray<RateLimitRow>> => {
+  const setup = options.rateLimit
+  if (setup === undefined) return []
+  const { scenario } = setup
+  const warmup: Scenario = {
+    name: "rate-limit warm-up",
+    operation: scenario.operation,
+    concurrency: scenario.concurrency,
+    requests: Math.min(500, scenario.requests),
+    warmup: 0,
+    maxMillis: 10_000
+  }
+  const samples: Array<{ readonly result: ScenarioResult; readonly stats: ServerStats }> = []
+  for (let round = 0; round < setup.rounds; round++) {
+    for (const client of rotate(setup.clients, round)) {
+      const clientProcess = await ClientProcess.start(client, server.orgUrl, maxSeconds)
+      try {
+        await server.setMode(null)
+        await clientProcess.run(warmup)
+        await server.setMode(scenario.rateLimit)
+        const result = await clientProcess.run(scenario)
+        const stats = await server.stats()
+        samples.push({ result, stats })
+        options.log(
+          `round ${round + 1} ${scenario.name} ${client}: ${(result.wallMillis / 1000).toFixed(2)} s, floor ${
+            (windowFloorMillis(stats, scenario.rateLimit, scenario.requests) / 1000).toFixed(2)
+          } s, ${stats.rejected} × 429, ${result.succeeded} ok, ${result.failed} failed`
+        )
+      } finally {
+        await server.setMode(null)
+        await clientProcess.stop()
+      }
+    }
+  }
+  return setup.clients.map((client) => {
+    const mine = samples.filter((sample) => sample.result.client === client)
+    const floors = mine.map((sample) => windowFloorMillis(sample.stats, scenario.rateLimit, scenario.requests) / 1000)
+    return {
+      scenario: scenario.name,
+      requests: scenario.requests,
+      client,
+      rounds: mine.length,
+      wallSeconds: median(mine.map((sample) => sample.result.wallMillis / 1000)),
+      floorSeconds: median(floors),
+      wallVsFloor: median(mine.map((sample, index) => sample.result.wallMillis / 1000 / (floors[index] ?? Number.NaN))),
+      tooManyRequests: median(mine.map((sample) => sample.stats.rejected)),
+      maxTooManyRequestsPerWindow: Math.max(0, ...mine.flatMap((sample) => sample.stats.windows.map((window) => window.rejected))),
+      windows: median(mine.map((sample) => sample.stats.windows.length)),
+      succeeded: median(mine.map((sample) => sample.result.succeeded)),
+      failed: mine.reduce((sum, sample) => sum + sample.result.failed, 0),
+      firstFailure: mine.find((sample) => sample.result.firstFailure !== undefined)?.result.firstFailure
+    }
+  })
+}
+
+const runColdStarts = async (options: BenchOptions, server: FakeOkta): Promise<ReadonlyArray<ColdStartRow>> => {
+  const setup = options.coldStart
+  if (setup === undefined) return []
+  const variants = await prepareColdStart(setup.clients, setup.modes)
+  const samples = new Map<(typeof variants)[number], Array<Awaited<ReturnType<typeof runColdStart>>>>()
+  for (let round = 0; round < setup.rounds; round++) {
+    for (const variant of rotate(variants, round)) {
+      const sample = await runColdStart(variant, server.orgUrl)
+      const list = samples.get(variant) ?? []
+      list.push(sample)
+      samples.set(variant, list)
+    }
+  }
+  return variants.map((variant) => {
+    const mine = samples.get(variant) ?? []
+    const row: ColdStartRow = {
+      client: variant.client,
+      mode: variant.mode,
+      rounds: mine.length,
+      ok: mine.every((sample) => sample.ok),
+      firstResponseMillis: median(mine.map((sample) => sample.firstResponseMillis)),
+      spawnToResponseMillis: median(mine.map((sample) => sample.spawnToResponseMillis)),
+      bundleBytes: variant.bytes
+    }
+    options.log(`cold start ${row.client} (${row.mode}): ${row.firstResponseMillis.toFixed(0)} ms`)
+    return row
+  })
+}
+
+/** Runs what `options` asks for and returns the figures. Every child process is stopped before it returns. */
+export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
+  const machine = machineFacts()
+  // Children are told to exit by themselves a while after the longest this run can take.
+  const maxSeconds = 1800
+  await buildScripts()
+  const server = await FakeOkta.start(maxSeconds)
+  try {
+    const throughput = options.scenarios.length === 0 ? [] : await runThroughput(options, server, maxSeconds)
+    const rateLimit = await runRateLimit(options, server, maxSeconds)
+    const coldStart = await runColdStarts(options, server)
+    const keepalive = options.keepalive === undefined ? [] : await runKeepalive(options.keepalive.sessions, options.log)
+    return { machine, machineAfter: machineFacts(), throughput, rateLimit, coldStart, keepalive }
+  } finally {
+    await server.stop()
+  }
+}
+
+const fixed = (value: number, digits: number): string => Number.isFinite(value) ? value.toFixed(digits) : "n/a"
+const ratio = (value: number): string => Number.isFinite(value) ? `${value.toFixed(2)}×` : "n/a"
+
+/** The results as Markdown: machine facts, the tables, and each target with met / missed. */
+export const formatMarkdown = (report: BenchReport): string => {
+  const { machine, machineAfter } = report
+  const lines: Array<string> = []
+  lines.push(
+    `Measured ${machine.date.slice(0, 16).replace("T", " ")} UTC on ${machine.nproc} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}.`,
+    `Load average (1/5/15 min) ${machine.loadAverage.join(" / ")} at the start, ${machineAfter.loadAverage.join(" / ")} at the end.`,
+    ""
+  )
+  if (report.throughput.length > 0) {
+    lines.push(
+      "### Throughput and latency",
+      "",
+      "| scenario | client | rps | rps ÷ floor | p50 ms | p99 ms | p99 ÷ floor | client CPU µs/req | CPU ÷ floor | fake Okta CPU | failed |",
+      "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+    )
+    for (const row of report.throughput) {
+      lines.push(
+        `| ${row.scenario} | ${row.client} | ${fixed(row.rps, 0)} | ${ratio(row.rpsVsFloor)} | ${fixed(row.p50Millis, 2)} | ${
+          fixed(row.p99Millis, 2)
+        } | ${ratio(row.p99VsFloor)} | ${fixed(row.cpuMicrosPerRequest, 0)} | ${ratio(row.cpuVsFloor)} | ${
+          fixed(row.serverCpuShare * 100, 0)
+        }% | ${row.failed} |`
+      )
+    }
+    lines.push("")
+  }
+  const [firstRateLimit] = report.rateLimit
+  if (firstRateLimit !== undefined) {
+    lines.push(
+      `### Rate limit: ${firstRateLimit.requests.toLocaleString("en-US")} calls, ${firstRateLimit.scenario}`,
+      "",
+      "| client | wall s | window floor s | wall ÷ floor | 429s | most 429s in one window | windows | succeeded | failed |",
+      "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+    )
+    for (const row of report.rateLimit) {
+      lines.push(
+        `| ${row.client} | ${fixed(row.wallSeconds, 2)} | ${fixed(row.floorSeconds, 2)} | ${ratio(row.wallVsFloor)} | ${row.tooManyRequests} | ${row.maxTooManyRequestsPerWindow} | ${row.windows} | ${row.succeeded} | ${row.failed} |`
+      )
+    }
+    lines.push("")
+  }
+  if (report.coldStart.length > 0) {
+    lines.push(
+      "### Cold start to the first Session",
+      "",
+      "| client | run as | first response, ms since process start | spawn to response, ms | bundle KiB | ok |",
+      "|---|---|--:|--:|--:|---|"
+    )
+    for (const row of report.coldStart) {
+      lines.push(
+        `| ${row.client} | ${row.mode} | ${fixed(row.firstResponseMillis, 0)} | ${fixed(row.spawnToResponseMillis, 0)} | ${
+          row.bundleBytes === undefined ? "" : fixed(row.bundleBytes / 1024, 0)
+        } | ${row.ok ? "yes" : "NO"} |`
+      )
+    }
+    lines.push("")
+  }
+  if (report.keepalive.length > 0) {
+    lines.push(
+      "### Keepalive: memory and idle CPU",
+      "",
+      "| tracked sessions | RSS MiB | heap used MiB | bytes per session | idle CPU % of a core | ok |",
+      "|--:|--:|--:|--:|--:|---|"
+    )
+    for (const row of report.keepalive) {
+      lines.push(
+        `| ${row.sessions.toLocaleString("en-US")} | ${fixed(row.rssBytes / 1024 ** 2, 0)} | ${fixed(row.heapUsedBytes / 1024 ** 2, 0)} | ${
+          fixed(row.bytesPerSession, 0)
+        } | ${fixed(row.idleCpuShare * 100, 1)} | ${row.ok ? "yes" : `NO: ${row.detail}`} |`
+      )
+    }
+    lines.push("")
+  }
+  lines.push("### Targets", "", ...targets(report).map((target) => `- ${target.met ? "met" : "**missed**"}: ${target.text}`), "")
+  return lines.join("\n")
+}
+
+/** Each target of the issue, checked against the report. */
+export const targets = (report: BenchReport): ReadonlyArray<{ readonly met: boolean; readonly text: string }> => {
+  const checks: Array<{ met: boolean; text: string }> = []
+  for (const scenario of ["get c=64", "refresh c=64"]) {
+    const sdk = report.throughput.find((row) => row.scenario === scenario && row.client === "okta-sdk")
+    for (const client of ["effect-undici", "effect-fetch"] as const) {
+      const row = report.throughput.find((candidate) => candidate.scenario === scenario && candidate.client === client)
+      if (row === undefined) continue
+      checks.push(
+        { met: row.rpsVsFloor >= 0.8, text: `${scenario} ${client}: rps ${ratio(row.rpsVsFloor)} the floor (≥ 0.80×)` },
+        { met: row.p99VsFloor <= 1.3, text: `${scenario} ${client}: p99 ${ratio(row.p99VsFloor)} the floor (≤ 1.30×)` },
+        { met: row.cpuVsFloor <= 1.5, text: `${scenario} ${client}: CPU per request ${ratio(row.cpuVsFloor)} the floor (≤ 1.50×)` }
+      )
+      if (sdk !== undefined) {
+        const vsSdk = row.rps / sdk.rps
+        checks.push({ met: vsSdk >= 3, text: `${scenario} ${client}: rps ${ratio(vsSdk)} the official SDK (≥ 3×)` })
+      }
+    }
+  }
+  for (const row of report.rateLimit) {
+    if (row.client !== "effect-undici" && row.client !== "effect-fetch") continue
+    checks.push(
+      { met: row.wallVsFloor <= 1.05, text: `rate limit ${row.client}: wall ${ratio(row.wallVsFloor)} the window floor (≤ 1.05×)` },
+      {
+        met: row.maxTooManyRequestsPerWindow <= 1,
+        text: `rate limit ${row.client}: at most ${row.maxTooManyRequestsPerWindow} 429s in one window (≤ 1)`
+      },
+      { met: row.failed === 0, text: `rate limit ${row.client}: ${row.failed} calls failed (0)` }
+    )
+  }
+  for (const row of report.keepalive) {
+    if (row.sessions !== 1_000_000) continue
+    checks.push({ met: row.ok && row.rssBytes <= 1024 ** 3, text: `keepalive 1,000,000 sessions: RSS ${fixed(row.rssBytes / 1024 ** 2, 0)} MiB (≤ 1024 MiB)` })
+  }
+  for (const row of report.coldStart) {
+    if (row.client !== "effect-undici" || row.mode !== "bundle") continue
+    checks.push({ met: row.ok && row.firstResponseMillis <= 150, text: `bundled cold start to the first Session: ${fixed(row.firstResponseMillis, 0)} ms (≤ 150 ms)` })
+  }
+  return checks
+}
+
+const startMarker = "<!-- bench:results:start -->"
+const endMarker = "<!-- bench:results:end -->"
+
+/** Replaces the generated part of BENCHMARKS.md (between the markers) with `markdown`. */
+const writeResults = (markdown: string): void => {
+  const path = benchFile("../BENCHMARKS.md")
+  const current = existsSync(path) ? readFileSync(path, "utf8") : `# Benchmarks\n\n${startMarker}\n${endMarker}\n`
+  const start = current.indexOf(startMarker)
+  const end = current.indexOf(endMarker)
+  if (start < 0 || end < start) throw new Error(`BENCHMARKS.md has no ${startMarker} … ${endMarker} section`)
+  writeFileSync(path, `${current.slice(0, start + startMarker.length)}\n${markdown}\n${current.slice(end)}`)
+}
+
+const usage = `npm run bench -- [options]
+  --rounds N          rounds of the throughput scenarios (default ${defaultOptions.rounds})
+  --scale X           multiply request counts by X (default 1)
+  --only LIST         comma-separated parts: throughput,ratelimit,coldstart,keepalive (default all)
+  --clients LIST      comma-separated clients (default ${defaultOptions.clients.join(",")})
+  --write             replace the generated part of BENCHMARKS.md with the results
+  --profile CLIENT OPERATION CONCURRENCY REQUESTS
+                      instead: run one client under node --cpu-prof and print its top frames
+  --json PATH         also write the raw report as JSON`
+
+/** Runs bench/profile.ts (bundled) under `node --cpu-prof` and prints the summary of its profile. */
+const profile = async (args: ReadonlyArray<string>): Promise<void> => {
+  await buildScripts()
+  const directory = join(cacheDirectory("profiles"), String(Date.now()))
+  mkdirSync(directory, { recursive: true })
+  const script = scriptPath("profile")
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--cpu-prof", "--cpu-prof-dir", directory, script, ...args], {
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, BENCH_DIR: benchFile(".") }
+    })
+    const timer = setTimeout(() => child.kill("SIGKILL"), 300_000)
+    child.on("error", reject)
+    child.on("exit", (exitCode) => {
+      clearTimeout(timer)
+      resolve(exitCode)
+    })
+  })
+  if (code !== 0) throw new Error(`the profiled run exited with ${code}`)
+  const [largest] = readdirSync(directory)
+    .filter((name) => name.endsWith(".cpuprofile"))
+    .map((name) => join(directory, name))
+    .sort((a, b) => statSync(b).size - statSync(a).size)
+  if (largest === undefined) throw new Error(`no profile in ${directory}`)
+  process.stdout.write(`${largest}\n${formatProfileSummary(summariseProfile(largest, script))}\n`)
+}
+
+const main = async (argv: ReadonlyArray<string>): Promise<void> => {
+  const value = (flag: string): string | undefined => {
+    const index = argv.indexOf(flag)
+    return index < 0 ? undefined : argv[index + 1]
+  }
+  if (argv.includes("--help")) {
+    process.stdout.write(`${usage}\n`)
+    return
+  }
+  const profileIndex = argv.indexOf("--profile")
+  if (profileIndex >= 0) {
+    await profile(argv.slice(profileIndex + 1, profileIndex + 5))
+    return
+  }
+  const scale = Number(value("--scale") ?? "1")
+  const rounds = Number(value("--rounds") ?? String(defaultOptions.rounds))
+  if (!(scale > 0) || !Number.isInteger(rounds) || rounds < 1) throw new Error(usage)
+  const only = new Set((value("--only") ?? "throughput,ratelimit,coldstart,keepalive").split(","))
+  const clientList = value("--clients")?.split(",")
+  const clients = defaultOptions.clients.filter((client) => clientList === undefined || clientList.includes(client))
+  const scaled = (count: number) => Math.max(1, Math.round(count * scale))
+  const options: BenchOptions = {
+    ...defaultOptions,
+    rounds,
+    clients,
+    scenarios: only.has("throughput")
+      ? defaultOptions.scenarios.map((scenario) => ({ ...scenario, requests: scaled(scenario.requests), warmup: scaled(scenario.warmup) }))
+      : [],
+    rateLimit: only.has("ratelimit") && defaultOptions.rateLimit !== undefined
+      ? { ...defaultOptions.rateLimit, clients: defaultOptions.rateLimit.clients.filter((client) => clients.includes(client)) }
+      : undefined,
+    coldStart: only.has("coldstart") ? defaultOptions.coldStart : undefined,
+    keepalive: only.has("keepalive") ? defaultOptions.keepalive : undefined
+  }
+  const report = await runBench(options)
+  const markdown = formatMarkdown(report)
+  process.stdout.write(`${markdown}\n`)
+  const jsonPath = value("--json")
+  if (jsonPath !== undefined) writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`)
+  if (argv.includes("--write")) writeResults(markdown)
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`)
+      process.exit(1)
+    }
+  )
+}
