@@ -1,0 +1,48 @@
+/**
+ * The rate-limit scenario over loopback HTTP: an org allowing 600 requests per 5-second window,
+ * 1,500 refreshes, 16 at a time, with the client's default settings (the throttle on). The throttle
+ * should hold calls back at each window's end instead of collecting 429s: at most one 429 per window.
+ */
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { describe, expect, it } from "@effect/vitest"
+import { Clock, Effect, Layer } from "effect"
+import { Sessions } from "effect-okta-sessions"
+import { FakeOkta, OktaEmulator } from "effect-okta-sessions/testing"
+
+const limit = 600
+const windowMillis = 5_000
+const refreshes = 1_500
+const concurrency = 16
+
+const SessionsOnEmulator = OktaEmulator.layerClient().pipe(
+  Layer.provideMerge(OktaEmulator.layerWithFakeOkta(undefined, {
+    rateLimits: { sessions: { limit, window: `${windowMillis} millis` } }
+  })),
+  Layer.provide(NodeHttpClient.layerUndici)
+)
+
+describe("rate-limit scenario", () => {
+  it.live(`${refreshes} refreshes, ${concurrency} at a time, ${limit} per ${windowMillis / 1000} s window: at most one 429 per window`, () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeOkta.FakeOkta
+      const sessions = yield* Sessions.Sessions
+      const seeded = yield* fake.seedSessions(refreshes)
+      yield* fake.resetCounters
+      const started = yield* Clock.currentTimeMillis
+      const refreshed = yield* Effect.forEach(seeded, (session) => sessions.refreshSession(session.id), { concurrency })
+      const finished = yield* Clock.currentTimeMillis
+      const counters = yield* fake.counters
+      const windows = Math.floor(finished / windowMillis) - Math.floor(started / windowMillis) + 1
+      console.log(
+        `rate-limit scenario: ${refreshes} refreshes in ${finished - started} ms over ${windows} windows; ` +
+          `${counters.requests} requests, ${counters.tooManyRequests} 429s, at most ${counters.maxInFlight} in flight`
+      )
+      expect(refreshed.length).toBe(refreshes)
+      expect(counters.tooManyRequests).toBeLessThanOrEqual(windows)
+      // every request is a refresh or the retry of a 429
+      expect(counters.requests).toBe(refreshes + counters.tooManyRequests)
+      // 1,500 requests need at least three windows of 600
+      expect(windows).toBeGreaterThanOrEqual(3)
+      expect(counters.maxInFlight).toBeLessThanOrEqual(concurrency)
+    }).pipe(Effect.provide(SessionsOnEmulator)), 60_000)
+})
