@@ -4,7 +4,7 @@
  * may live, and messages awaited with a time limit so that nothing can hang.
  */
 import { type ChildProcess, fork } from "node:child_process"
-import { mkdirSync } from "node:fs"
+import { mkdirSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as esbuild from "esbuild"
@@ -15,9 +15,19 @@ export const benchFile = (name: string): string =>
     ? fileURLToPath(new URL(name, import.meta.url))
     : join(process.env["BENCH_DIR"], name)
 
-/** Where built files go: inside node_modules, so they resolve packages from the project's node_modules. */
-export const cacheDirectory = (part: string): string =>
-  join(benchFile(".."), "node_modules", ".cache", "effect-okta-sessions-bench", part)
+/**
+ * Where this run's built files go: inside node_modules, so they resolve packages from the
+ * project's node_modules, and per process (`BENCH_RUN_DIR` for a child of the run), so two runs at
+ * once do not overwrite each other's files.
+ */
+export const runDirectory: string = process.env["BENCH_RUN_DIR"] ??
+  join(benchFile(".."), "node_modules", ".cache", "effect-okta-sessions-bench", String(process.pid))
+
+/** A directory of this run's built files. */
+export const cacheDirectory = (part: string): string => join(runDirectory, part)
+
+/** Removes this run's built files. */
+export const removeRunDirectory = (): void => rmSync(runDirectory, { recursive: true, force: true })
 
 /** The scripts forked as child processes. */
 export type ScriptName = "client" | "fakeOkta" | "profile"

@@ -14,7 +14,16 @@ import * as Os from "node:os"
 import { pathToFileURL } from "node:url"
 import { type ColdStartClient, type ColdStartMode, prepareColdStart, runColdStart } from "./coldStart.js"
 import { runKeepalive, type KeepaliveResult } from "./keepalive.js"
-import { benchFile, buildScripts, cacheDirectory, Channel, forkScript, scriptPath } from "./processes.js"
+import {
+  benchFile,
+  buildScripts,
+  cacheDirectory,
+  Channel,
+  forkScript,
+  removeRunDirectory,
+  runDirectory,
+  scriptPath
+} from "./processes.js"
 import { formatProfileSummary, summariseProfile } from "./profileSummary.js"
 import {
   type ClientMessage,
@@ -124,7 +133,7 @@ export interface RateLimitRow {
 
 /** Cold start of one client in one mode, medians over rounds. */
 export interface ColdStartRow {
-  readonly client: ColdStartClient
+  readonly client: ColdStartClient | "node alone"
   readonly mode: ColdStartMode
   readonly rounds: number
   readonly ok: boolean
@@ -410,7 +419,10 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
   // Children are told to exit by themselves a while after the longest this run can take.
   const maxSeconds = 1800
   await buildScripts()
-  const server = await FakeOkta.start(maxSeconds)
+  const server = await FakeOkta.start(maxSeconds).catch((error: unknown) => {
+    removeRunDirectory()
+    throw error
+  })
   try {
     const throughput = options.scenarios.length === 0 ? [] : await runThroughput(options, server, maxSeconds)
     const rateLimit = await runRateLimit(options, server, maxSeconds)
@@ -419,6 +431,7 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
     return { machine, machineAfter: machineFacts(), throughput, rateLimit, coldStart, keepalive }
   } finally {
     await server.stop()
+    removeRunDirectory()
   }
 }
 
@@ -570,13 +583,13 @@ const usage = `npm run bench -- [options]
 /** Runs bench/profile.ts (bundled) under `node --cpu-prof` and prints the summary of its profile. */
 const profile = async (args: ReadonlyArray<string>): Promise<void> => {
   await buildScripts()
-  const directory = join(cacheDirectory("profiles"), String(Date.now()))
+  const directory = cacheDirectory("profiles")
   mkdirSync(directory, { recursive: true })
   const script = scriptPath("profile")
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(process.execPath, ["--cpu-prof", "--cpu-prof-dir", directory, script, ...args], {
       stdio: ["ignore", "inherit", "inherit"],
-      env: { ...process.env, BENCH_DIR: benchFile(".") }
+      env: { ...process.env, BENCH_DIR: benchFile("."), BENCH_RUN_DIR: runDirectory }
     })
     const timer = setTimeout(() => child.kill("SIGKILL"), 300_000)
     child.on("error", reject)

@@ -62,7 +62,8 @@ describe("benchmark suite, smoke run", () => {
       expect(row.wallSeconds).toBeGreaterThanOrEqual(row.floorSeconds)
     }
 
-    const [coldStart] = report.coldStart
+    const [nodeAlone, coldStart] = report.coldStart
+    expect(nodeAlone).toMatchObject({ client: "node alone", ok: true })
     expect(coldStart).toMatchObject({ client: "effect-undici", mode: "bundle", ok: true })
     expect(coldStart?.firstResponseMillis).toBeGreaterThan(0)
     expect(coldStart?.bundleBytes).toBeGreaterThan(0)
