@@ -307,6 +307,31 @@ describe("Sessions: decoding a 200", () => {
       /Session/
     ]
   ]
+  it.effect("a DecodeError never quotes the body, even one that echoes the credential", () =>
+    Effect.gen(function*() {
+      const echo = `SSWS ${RecordingHttpClient.apiToken}`
+      const bodies = [
+        JSON.stringify([{ authorization: echo }]),
+        JSON.stringify({ ...sessionBody, login: { authorization: echo } }),
+        JSON.stringify({ ...sessionBody, id: echo }),
+        JSON.stringify({ ...sessionBody, createdAt: echo }),
+        JSON.stringify({ ...sessionBody, amr: [7, echo, { echo }] }),
+        JSON.stringify(echo),
+        `${echo} is not JSON`
+      ]
+      for (const body of bodies) {
+        const { result } = yield* RecordingHttpClient.withSessions(
+          () => new Response(body, { status: 200 }),
+          (sessions) => sessions.getSession(sessionId)
+        )
+        const error = failureOf(result)
+        expect(error._tag, body).toBe("DecodeError")
+        for (const text of [error.message, String(error), JSON.stringify(error)]) {
+          expect(text.includes(RecordingHttpClient.apiToken), text).toBe(false)
+        }
+      }
+    }))
+
   for (const [what, respond, detail] of malformed) {
     it.effect(`${what} is a DecodeError`, () =>
       Effect.gen(function*() {
