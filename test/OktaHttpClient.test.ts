@@ -209,6 +209,64 @@ describe("OktaHttpClient: response size cap", () => {
     }))
 })
 
+/** A loopback server that answers every request with `handler`, closed with the test's scope. */
+const server = (handler: http.RequestListener) =>
+  Effect.acquireRelease(
+    Effect.async<http.Server>((resume) => {
+      const created = http.createServer(handler)
+      created.listen(0, "127.0.0.1", () => resume(Effect.succeed(created)))
+    }),
+    (created) =>
+      Effect.async<void>((resume) => {
+        created.close(() => resume(Effect.void))
+        created.closeAllConnections()
+      })
+  ).pipe(Effect.map((created) => {
+    const address = created.address()
+    if (address === null || typeof address === "string") throw new Error("the server has no port")
+    return `http://127.0.0.1:${address.port}`
+  }))
+
+const clients: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
+  ["FetchHttpClient", FetchHttpClient.layer],
+  ["NodeHttpClient.layerUndici", NodeHttpClient.layerUndici]
+]
+
+/** `Sessions` over a real client to a loopback org. */
+const realSessions = (orgUrl: string, clientLayer: Layer.Layer<HttpClient.HttpClient>) =>
+  Sessions.layer.pipe(
+    Layer.provide(OktaConfig.layer({ orgUrl, token: Redacted.make(RecordingHttpClient.apiToken), ...once })),
+    Layer.provide(clientLayer)
+  )
+
+describe("OktaHttpClient: real loopback HTTP", () => {
+  for (const [name, clientLayer] of clients) {
+    it.scopedLive(`${name}: the token goes with API calls, the cookie (and never the token) with /me`, () =>
+      Effect.gen(function*() {
+        const seen: Array<http.IncomingHttpHeaders & { readonly url?: string | undefined }> = []
+        const org = yield* server((request, response) => {
+          seen.push({ ...request.headers, url: request.url })
+          response.writeHead(204).end()
+        })
+        const cookie = Session.SessionCookie.make({ name: "sid", value: Session.CookieValue.make("102cookie-VALUE") })
+        yield* Effect.flatMap(Sessions.Sessions, (sessions) =>
+          Effect.zipRight(sessions.revokeSession(sessionId), sessions.closeCurrentSession(cookie))).pipe(
+            Effect.provide(realSessions(org, clientLayer))
+          )
+        expect(seen).toHaveLength(2)
+        expect(seen[0]).toMatchObject({
+          url: `/api/v1/sessions/${sessionId}`,
+          authorization: `SSWS ${RecordingHttpClient.apiToken}`,
+          accept: "application/json"
+        })
+        expect(seen[0]?.cookie).toBeUndefined()
+        expect(seen[0]?.["user-agent"]).toMatch(/^effect-okta-sessions\//)
+        expect(seen[1]).toMatchObject({ url: "/api/v1/sessions/me", cookie: "sid=102cookie-VALUE" })
+        expect(seen[1]?.authorization).toBeUndefined()
+      }))
+  }
+})
+
 describe("OktaHttpClient: redirects", () => {
   it.effect("a 302 to another origin is not followed: one request, UnexpectedStatus", () =>
     Effect.gen(function*() {
@@ -236,28 +294,6 @@ describe("OktaHttpClient: redirects", () => {
       expect(seen).toEqual([{ keepalive: true, redirect: "manual" }])
     }))
 
-  /** A loopback server that answers every request with `handler`, closed with the test's scope. */
-  const server = (handler: http.RequestListener) =>
-    Effect.acquireRelease(
-      Effect.async<http.Server>((resume) => {
-        const created = http.createServer(handler)
-        created.listen(0, "127.0.0.1", () => resume(Effect.succeed(created)))
-      }),
-      (created) =>
-        Effect.async<void>((resume) => {
-          created.close(() => resume(Effect.void))
-          created.closeAllConnections()
-        })
-    ).pipe(Effect.map((created) => {
-      const address = created.address()
-      if (address === null || typeof address === "string") throw new Error("the server has no port")
-      return `http://127.0.0.1:${address.port}`
-    }))
-
-  const clients: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
-    ["FetchHttpClient", FetchHttpClient.layer],
-    ["NodeHttpClient.layerUndici", NodeHttpClient.layerUndici]
-  ]
   for (const [name, clientLayer] of clients) {
     it.scopedLive(`${name}: a real 302 to another origin never reaches it, so the token stays home`, () =>
       Effect.gen(function*() {
@@ -270,10 +306,7 @@ describe("OktaHttpClient: redirects", () => {
           response.writeHead(302, { location: `${other}/api/v1/sessions/${sessionId}` }).end()
         })
         const result = yield* Effect.flatMap(Sessions.Sessions, (sessions) => sessions.getSession(sessionId)).pipe(
-          Effect.provide(Sessions.layer.pipe(
-            Layer.provide(OktaConfig.layer({ orgUrl: okta, token: Redacted.make(RecordingHttpClient.apiToken), ...once })),
-            Layer.provide(clientLayer)
-          )),
+          Effect.provide(realSessions(okta, clientLayer)),
           Effect.either
         )
         expect(failureOf(result)).toMatchObject({ _tag: "UnexpectedStatus", status: 302 })
