@@ -5,7 +5,7 @@
  */
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Clock, Effect } from "effect"
+import { Clock, type Duration, Effect, Fiber, TestClock } from "effect"
 import { type OktaConfig, Sessions } from "effect-okta-sessions"
 import * as RecordingHttpClient from "./RecordingHttpClient.js"
 
@@ -110,3 +110,30 @@ export const windowedOrg = (limit: number, windowMillis: number) => {
 /** The connection failed: what the transport reports for a reset or refused socket. */
 export const connectionReset = (original: HttpClientRequest.HttpClientRequest) =>
   Effect.fail(new HttpClientError.RequestError({ request: original, reason: "Transport", cause: new Error("read ECONNRESET") }))
+
+/**
+ * Sets the `TestClock` to `start`, runs `call` in a fiber over a fresh fake answering with `answer`,
+ * lets `wait` pass, and returns the call's result, the send times (relative to `start`) and the requests.
+ */
+export const drive = <A, E>(
+  answer: Answer,
+  call: (sessions: Sessions.Sessions.Service) => Effect.Effect<A, E>,
+  options: Partial<OktaConfig.OktaConfig.Options> = {},
+  wait: Duration.DurationInput = "5 minutes"
+) =>
+  Effect.gen(function*() {
+    yield* TestClock.setTime(start)
+    const { client, sent } = fake(answer)
+    const fiber = yield* Effect.fork(Effect.either(withSessions(client, options, call)))
+    yield* TestClock.adjust(wait)
+    const result = yield* Fiber.join(fiber)
+    return { result, times: sent.map((entry) => entry.at - start), sent }
+  })
+
+/** The rate-limit headers of a window that resets `seconds` after `serverNow`, as seen at `serverNow`. */
+export const resetIn = (serverNow: number, seconds: number, remaining = 0): Record<string, string> => ({
+  date: httpDate(serverNow),
+  "x-rate-limit-limit": "600",
+  "x-rate-limit-remaining": String(remaining),
+  "x-rate-limit-reset": String(epochSeconds(serverNow) + seconds)
+})

@@ -1,28 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Fiber, Redacted, TestClock } from "effect"
+import { Effect, Either, Redacted } from "effect"
 import { OktaError, Retry, Session } from "effect-okta-sessions"
-import { connectionReset, fake, ok, serverError, start, withSessions } from "./RateLimitFixture.js"
+import { connectionReset, drive, type fake, ok, serverError, type withSessions } from "./RateLimitFixture.js"
 
 const sessionId = Session.SessionId.make("l7FbDVqS8zHSy65uJD85")
 const sessionToken = Redacted.make("20111one-time-session-token")
 
 type Sessions = Parameters<Parameters<typeof withSessions>[2]>[0]
-
-/** Runs `call` in a fiber, lets `minutes` pass on the TestClock, and returns its result and the send times. */
-const drive = <A, E>(
-  answer: Parameters<typeof fake>[0],
-  call: (sessions: Sessions) => Effect.Effect<A, E>,
-  options: Parameters<typeof withSessions>[1] = {},
-  minutes = 2
-) =>
-  Effect.gen(function*() {
-    yield* TestClock.setTime(start)
-    const { client, sent } = fake(answer)
-    const fiber = yield* Effect.fork(Effect.either(withSessions(client, options, call)))
-    yield* TestClock.adjust(`${minutes} minutes`)
-    const result = yield* Fiber.join(fiber)
-    return { result, times: sent.map((entry) => entry.at - start), sent }
-  })
 
 describe("transient retry on the TestClock", () => {
   for (const status of [502, 503, 504]) {
