@@ -621,18 +621,21 @@ describe("Sessions: no credential in errors, logs or spans", () => {
       }))
   }
 
-  it.effect("timeouts are free of the token too", () =>
+  it.effect("timeouts are free of the token too, in the error and the log", () =>
     Effect.gen(function*() {
+      const { layer, lines } = captureLogs()
       const fiber = yield* RecordingHttpClient.withSessions(
         () => Effect.never,
-        (sessions) => sessions.createSession(Redacted.make(sessionToken)),
+        (sessions) => sessions.createSession(Redacted.make(sessionToken)).pipe(Effect.tapErrorCause(Effect.logError)),
         { requestTimeout: "1 second" }
-      ).pipe(Effect.fork)
+      ).pipe(Effect.provide(layer), Effect.fork)
       yield* TestClock.adjust("1 second")
       const { result } = yield* Fiber.join(fiber)
       const error = failureOf(result)
-      expect(error._tag).toBe("TransportError")
+      expect(error).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
       expectNoSecret(`${error.message} ${String(error)} ${JSON.stringify(error)}`, "timeout error")
+      expect(lines.length).toBeGreaterThan(0)
+      for (const line of lines) expectNoSecret(line, "log line")
     }))
 
   it.effect("spans are named after the operation, carry its attributes, and hold no credential", () =>
