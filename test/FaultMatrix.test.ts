@@ -27,16 +27,21 @@ interface Operation {
   readonly returnsSession: boolean
   /** Documents 429, so a 429 is `TooManyRequests` and retried (the `/me` calls get `UnexpectedStatus`). */
   readonly documents429: boolean
+  /**
+   * Ends the session: when an attempt that timed out did reach the emulator, its retry finds the
+   * session gone and answers `NotFound` (documented in the README).
+   */
+  readonly endsSession?: true
 }
 
 const operations: ReadonlyArray<Operation> = [
   { name: "createSession", call: (s, i) => s.createSession(i.sessionToken), retrySafe: false, returnsSession: true, documents429: true },
   { name: "getSession", call: (s, i) => s.getSession(i.sessionId), retrySafe: true, returnsSession: true, documents429: true },
   { name: "refreshSession", call: (s, i) => s.refreshSession(i.sessionId), retrySafe: true, returnsSession: true, documents429: true },
-  { name: "revokeSession", call: (s, i) => s.revokeSession(i.sessionId), retrySafe: true, returnsSession: false, documents429: true },
+  { name: "revokeSession", call: (s, i) => s.revokeSession(i.sessionId), retrySafe: true, returnsSession: false, documents429: true, endsSession: true },
   { name: "getCurrentSession", call: (s, i) => s.getCurrentSession(i.cookie), retrySafe: true, returnsSession: true, documents429: false },
   { name: "refreshCurrentSession", call: (s, i) => s.refreshCurrentSession(i.cookie), retrySafe: true, returnsSession: true, documents429: false },
-  { name: "closeCurrentSession", call: (s, i) => s.closeCurrentSession(i.cookie), retrySafe: true, returnsSession: false, documents429: false },
+  { name: "closeCurrentSession", call: (s, i) => s.closeCurrentSession(i.cookie), retrySafe: true, returnsSession: false, documents429: false, endsSession: true },
   { name: "revokeUserSessions", call: (s, i) => s.revokeUserSessions(i.userId), retrySafe: true, returnsSession: false, documents429: true }
 ]
 
@@ -122,7 +127,8 @@ const knobs: ReadonlyArray<Knobs> = [
         "success",
         "TransportError:Connection",
         "TransportError:Timeout",
-        ...(op.returnsSession ? ["DecodeError"] : [])
+        ...(op.returnsSession ? ["DecodeError"] : []),
+        ...(op.endsSession ? ["NotFound"] : [])
       ],
       requests: [1, retried(op)]
     })
@@ -150,7 +156,8 @@ const knobs: ReadonlyArray<Knobs> = [
         "TransportError:Timeout",
         ...(op.returnsSession ? ["TransportError:ResponseTooLarge"] : []),
         op.documents429 ? "TooManyRequests" : "UnexpectedStatus",
-        ...(op.returnsSession ? ["DecodeError"] : [])
+        ...(op.returnsSession ? ["DecodeError"] : []),
+        ...(op.endsSession ? ["NotFound"] : [])
       ],
       // each kind of failure has its own bound: up to maxRetries after 429s and maxRetries after transient ones
       requests: [1, op.retrySafe ? 1 + 2 * maxRetries : 1 + maxRetries]
