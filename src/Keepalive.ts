@@ -73,13 +73,16 @@ export type RefreshSchedule = Schedule.Schedule<unknown, RefreshWindow>
 export type RetrySchedule = Schedule.Schedule<unknown, OktaError.ServerError | OktaError.TransportError>
 
 /**
- * The default lead: refresh with a quarter of the window left, and at least 30 seconds (or all of
- * it, for a window shorter than that) before expiry.
+ * The default lead: refresh with a quarter of the window left, and at least 30 seconds before
+ * expiry (half the window, for a window shorter than a minute).
  *
  * @since 0.1.0
  */
 export const defaultLead = (remaining: Duration.Duration): Duration.Duration =>
-  Duration.max(Duration.times(remaining, 0.25), Duration.min(remaining, Duration.seconds(30)))
+  Duration.max(
+    Duration.times(remaining, 0.25),
+    Duration.min(Duration.times(remaining, 0.5), Duration.seconds(30))
+  )
 
 /**
  * Builds a refresh schedule: wait for `remaining - lead(remaining)`, shortened by a random factor
@@ -131,7 +134,9 @@ export const defaultRetrySchedule: RetrySchedule = Schedule.exponential(Duration
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The org's rate budget for the refresh endpoint, of which the worker uses `share`.
+ * The org's rate budget for the refresh endpoint, of which the worker uses `share`. With
+ * `token-bucket`, a budget over more than a second is spread per second (600 a minute at a share
+ * of 0.5 is 5 a second, with bursts of 5), so the worker never spends a minute's share at once.
  *
  * @since 0.1.0
  */
@@ -215,6 +220,7 @@ export type FailureReason = "Forbidden" | "Rejected" | "RetriesExhausted" | "Exp
  * @since 0.1.0
  */
 export type Event = Data.TaggedEnum<{
+  /** `lag` is zero for a bare id's first refresh, which had no plan. */
   Refreshed: { readonly sessionId: SessionId; readonly session: Session; readonly lag: Duration.Duration }
   Gone: { readonly sessionId: SessionId; readonly error: OktaError.NotFound }
   Failed: { readonly sessionId: SessionId; readonly reason: FailureReason; readonly error: RefreshSessionError }
@@ -254,6 +260,8 @@ export interface Stats {
   /** Refreshes in flight now, and the most there ever were at once. */
   readonly inFlight: number
   readonly maxInFlight: number
+  /** Refresh requests started. */
+  readonly requests: number
   readonly refreshed: number
   readonly gone: number
   readonly failed: number
@@ -391,11 +399,19 @@ const settingsOf = Effect.fnUntraced(function*(options: Options) {
   const budget = options.budget ?? { limit: 600, interval: Duration.minutes(1) }
   yield* positive("budget.limit", budget.limit, false)
   const interval = yield* durationOption("budget.interval", budget.interval, Duration.minutes(1), false)
-  const limit = Math.floor(budget.limit * share)
+  const algorithm = budget.algorithm ?? "token-bucket"
+  const intervalMillis = Duration.toMillis(interval)
+  // token-bucket: per second when the budget's interval is longer, so no interval's share goes in one burst
+  const perSecond = algorithm === "token-bucket" && intervalMillis > 1000
+  const limit = perSecond
+    ? Math.floor(budget.limit * share * 1000 / intervalMillis)
+    : Math.floor(budget.limit * share)
   if (limit < 1) {
     return yield* new InvalidOptions({
       option: "share",
-      detail: `${share} of ${budget.limit} leaves less than one request per interval`
+      detail: `${share} of ${budget.limit} per ${Duration.format(interval)} leaves less than one request per ${
+        perSecond ? "second" : "interval"
+      }`
     })
   }
   const eventCapacity = options.eventCapacity === undefined
@@ -404,8 +420,8 @@ const settingsOf = Effect.fnUntraced(function*(options: Options) {
   return {
     concurrency,
     limit,
-    interval,
-    algorithm: budget.algorithm ?? "token-bucket",
+    interval: perSecond ? Duration.seconds(1) : interval,
+    algorithm,
     schedule: options.schedule ?? refreshSchedule(),
     retry: options.retry ?? defaultRetrySchedule,
     tick: Duration.toMillis(yield* durationOption("tick", options.tick, Duration.millis(100), false)),
@@ -454,7 +470,7 @@ export const make = Effect.fn("Keepalive.make")(function*(options: Options = {})
 
   /** Per-session state of the retry schedule, only for sessions that are retrying. */
   const retryStates = new Map<number, unknown>()
-  const counts = { refreshed: 0, gone: 0, failed: 0, released: 0, retried: 0, throttled: 0 }
+  const counts = { requests: 0, refreshed: 0, gone: 0, failed: 0, released: 0, retried: 0, throttled: 0 }
   const lagCounts = new Float64Array(lagBoundaries.length)
   let worstLag = 0
   let inFlight = 0
@@ -488,7 +504,7 @@ export const make = Effect.fn("Keepalive.make")(function*(options: Options = {})
     if (closing) return Effect.succeed(false)
     if (typeof session === "string") {
       if (records.has(session)) return Effect.succeed(false)
-      records.insert(session, Number.NaN, now, now)
+      records.insert(session, Number.NaN, Number.NaN, now)
       return Effect.succeed(true)
     }
     if (records.has(session.id)) return Effect.succeed(false)
@@ -620,7 +636,7 @@ export const make = Effect.fn("Keepalive.make")(function*(options: Options = {})
     return Number.isNaN(expiresAt) ? Number.POSITIVE_INFINITY : expiresAt - settings.tick
   }
 
-  const onSuccess = (slot: number, sessionId: SessionId, session: Session, lag: number) =>
+  const onSuccess = (slot: number, sessionId: SessionId, session: Session, lag: number | undefined) =>
     Effect.gen(function*() {
       counts.refreshed++
       yield* Metric.increment(metrics.refreshed)
@@ -630,7 +646,7 @@ export const make = Effect.fn("Keepalive.make")(function*(options: Options = {})
       records.setFailureCount(slot, 0)
       retryStates.delete(slot)
       const due = yield* plan(sessionId, expiresAt, now)
-      yield* publish(Event.Refreshed({ sessionId, session, lag: Duration.millis(lag) }))
+      yield* publish(Event.Refreshed({ sessionId, session, lag: Duration.millis(lag ?? 0) }))
       if (due === undefined) {
         counts.released++
         yield* drop(slot, sessionId)
@@ -677,7 +693,12 @@ export const make = Effect.fn("Keepalive.make")(function*(options: Options = {})
       yield* nudge
     })
 
-  const settle = (slot: number, sessionId: SessionId, result: Either.Either<Session, RefreshSessionError>, lag: number) => {
+  const settle = (
+    slot: number,
+    sessionId: SessionId,
+    result: Either.Either<Session, RefreshSessionError>,
+    lag: number | undefined
+  ) => {
     if (Either.isRight(result)) return onSuccess(slot, sessionId, result.right, lag)
     const error = result.left
     switch (error._tag) {
@@ -713,8 +734,11 @@ export const make = Effect.fn("Keepalive.make")(function*(options: Options = {})
         return undefined
       }
       inFlight++
+      counts.requests++
       if (inFlight > maxInFlight) maxInFlight = inFlight
-      return { sessionId, lag: Math.max(0, now - records.plannedAt(job.slot)) }
+      // a bare id's first refresh has no plan, hence no lag
+      const planned = records.plannedAt(job.slot)
+      return { sessionId, lag: Number.isNaN(planned) ? undefined : Math.max(0, now - planned) }
     })
 
   const finish = Effect.suspend(() => {
@@ -741,7 +765,7 @@ export const make = Effect.fn("Keepalive.make")(function*(options: Options = {})
       yield* limiter(Effect.void)
       const started = yield* begin(job)
       if (started === undefined) return
-      yield* recordLag(started.lag)
+      if (started.lag !== undefined) yield* recordLag(started.lag)
       const result = yield* Effect.either(sessions.refreshSession(started.sessionId)).pipe(
         Effect.onExit(() => finish)
       )

@@ -51,6 +51,16 @@ describe("Keepalive", () => {
       }
     }).pipe(Effect.provide(fakeOrg())))
 
+  it.scoped("spreads a token-bucket budget per second, so no minute's share goes in one burst", () =>
+    Effect.gen(function*() {
+      const keepalive = yield* Keepalive.make({ budget: { limit: 600, interval: "1 minute" }, share: 0.5 })
+      const { budget } = yield* keepalive.stats
+      expect(budget.limit).toBe(5)
+      expect(Duration.toMillis(budget.interval)).toBe(1000)
+      const windowed = yield* Keepalive.make({ budget: windowBudget, share: 0.5 })
+      expect((yield* windowed.stats).budget.limit).toBe(300)
+    }).pipe(Effect.provide(fakeOrg())))
+
   it.scoped("refreshes sessions ahead of their expiry, window after window", () =>
     Effect.gen(function*() {
       const okta = yield* FakeOkta.FakeOkta
@@ -111,6 +121,8 @@ describe("Keepalive", () => {
         expect(Option.isSome(tracked.get(id) ?? Option.none())).toBe(true)
       }
       expect(ofTag(events, "Refreshed").map((event) => event.sessionId)).toEqual(expect.arrayContaining(bare))
+      // a bare id's first refresh had no plan, so it adds no lag
+      expect(ofTag(events, "Refreshed").every((event) => Duration.toMillis(event.lag) <= 1000)).toBe(true)
       // later sessions join, some early ones leave
       yield* TestClock.adjust("30 seconds")
       yield* keepalive.addAll(later)
