@@ -633,161 +633,190 @@ export const make = (options: FakeOkta.Options = {}): Effect.Effect<FakeOkta.Ser
     const draw = (share: number): Effect.Effect<boolean> =>
       share <= 0 ? Effect.succeed(false) : share >= 1 ? Effect.succeed(true) : Effect.map(Random.next, (x) => x < share)
 
+    const isCurrentOperation = (operation: Operation) =>
+      operation === "getCurrentSession" || operation === "refreshCurrentSession" || operation === "closeCurrentSession"
+
+    /** Builds a reply and counts its status. */
+    const reply = (
+      request: Request,
+      requestId: string,
+      knobs: Faults,
+      at: number,
+      status: number,
+      rateLimit: RateLimitState,
+      body: ReplyBody
+    ): Reply => {
+      if (status !== 0) counters.byStatus.set(status, (counters.byStatus.get(status) ?? 0) + 1)
+      if (status === 429) counters.tooManyRequests++
+      return {
+        operation: request.operation,
+        status,
+        requestId,
+        dateMillis: at,
+        rateLimit,
+        body,
+        wireFault: undefined,
+        unknownEnums: false,
+        faults: knobs
+      }
+    }
+
+    const errorBody = (requestId: string, code: string, summary: string): ReplyBody => ({
+      _tag: "Error",
+      error: { errorCode: code, errorSummary: summary, errorLink: code, errorId: `oae${requestId}`, errorCauses: [] }
+    })
+
+    const tooManyBody = (requestId: string) =>
+      errorBody(requestId, "E0000047", "API call exceeded rate limit due to too many requests.")
+
+    const empty: ReplyBody = { _tag: "Empty" }
+
+    /** Carries out an admitted request on the org's state: the status and body Okta would answer. */
+    const carryOut = (request: Request, requestId: string, at: number): { readonly status: number; readonly body: ReplyBody } => {
+      const notFound = (id: string, kind: string) => ({
+        status: 404,
+        body: errorBody(requestId, "E0000007", `Not found: Resource not found: ${id} (${kind})`)
+      })
+      const sessionBody = (session: SessionState, current: boolean) => ({
+        status: 200,
+        body: { _tag: "Session" as const, session: { ...session }, current }
+      })
+      if (isCurrentOperation(request.operation)) {
+        // Okta does not take an API credential on /me: the request is looked up by its cookie alone,
+        // and one that carries a token is refused as if it had no session.
+        const session = request.credential === "none" && request.cookie !== undefined
+          ? alive(request.cookie, at)
+          : undefined
+        if (session === undefined) return notFound("me", "Session")
+        if (request.operation === "closeCurrentSession") {
+          forget(session)
+          return { status: 204, body: empty }
+        }
+        if (request.operation === "refreshCurrentSession") session.expiresAt = nextExpiry(session.createdAt, at)
+        return sessionBody(session, true)
+      }
+      if (request.credential !== "valid") {
+        return { status: 401, body: errorBody(requestId, "E0000011", "Invalid token provided") }
+      }
+      switch (request.operation) {
+        case "createSession": {
+          const token = request.sessionToken
+          if (token === undefined || token === "") {
+            return { status: 400, body: errorBody(requestId, "E0000001", "Api validation failed: sessionToken") }
+          }
+          const issued = tokens.get(token)
+          tokens.delete(token)
+          const user = issued === undefined || issued.expiresAt <= at ? undefined : users.get(issued.userId)
+          if (user === undefined) return { status: 401, body: errorBody(requestId, "E0000011", "Invalid token provided") }
+          return sessionBody(newSession(user.user, at), false)
+        }
+        case "revokeUserSessions": {
+          const id = request.userId ?? ""
+          const user = users.get(id)
+          if (user === undefined) return notFound(id, "User")
+          for (const sessionId of [...user.sessions]) {
+            const session = sessions.get(sessionId)
+            if (session !== undefined) forget(session)
+          }
+          return { status: 204, body: empty }
+        }
+        default: {
+          const id = request.sessionId ?? ""
+          const session = alive(id, at)
+          if (session === undefined) return notFound(id, "Session")
+          if (request.operation === "revokeSession") {
+            forget(session)
+            return { status: 204, body: empty }
+          }
+          if (request.operation === "refreshSession") session.expiresAt = nextExpiry(session.createdAt, at)
+          return sessionBody(session, false)
+        }
+      }
+    }
+
+    /** Whether any knob needs effects (sleep, random draws) for this request. */
+    const needsEffects = (knobs: Faults, wire: boolean) =>
+      knobs.latencyMillis > 0 || knobs.tooManyRequestsRate > 0 || knobs.serverErrorRate > 0 ||
+      (wire && (knobs.connectionResetRate > 0 || knobs.hangRate > 0 || knobs.malformedJsonRate > 0 ||
+        knobs.oversizedBodyRate > 0 || knobs.unknownEnumRate > 0))
+
+    /** The path with faults: latency, drops, forced 429 and 5xx, then damaged bodies; holds an in-flight slot. */
+    const answerWithFaults = (
+      request: Request,
+      requestId: string,
+      knobs: Faults,
+      rateLimit: RateLimitState
+    ): Effect.Effect<Reply> =>
+      Effect.gen(function*() {
+        if (knobs.latencyMillis > 0) yield* Effect.sleep(Duration.millis(knobs.latencyMillis))
+        const at = yield* now
+        const answerWith = (status: number, body: ReplyBody, limit = rateLimit) =>
+          reply(request, requestId, knobs, at, status, limit, body)
+        if (request.wire && (yield* draw(knobs.connectionResetRate))) {
+          counters.connectionResets++
+          return { ...answerWith(0, empty), wireFault: "connectionReset" as const }
+        }
+        if (request.wire && (yield* draw(knobs.hangRate))) {
+          counters.hangs++
+          return yield* Effect.never
+        }
+        if (yield* draw(knobs.tooManyRequestsRate)) {
+          return answerWith(429, tooManyBody(requestId), { ...rateLimit, remaining: 0 })
+        }
+        if (yield* draw(knobs.serverErrorRate)) {
+          const statuses = knobs.serverErrorStatuses
+          const status = statuses[yield* Random.nextIntBetween(0, statuses.length)] ?? 500
+          return status === 500
+            ? answerWith(500, errorBody(requestId, "E0000009", "Internal Server Error"))
+            : answerWith(status, empty)
+        }
+        const done = carryOut(request, requestId, at)
+        const answered = answerWith(done.status, done.body)
+        if (!request.wire || done.body._tag !== "Session") return answered
+        const malformed = yield* draw(knobs.malformedJsonRate)
+        const oversized = !malformed && (yield* draw(knobs.oversizedBodyRate))
+        return {
+          ...answered,
+          wireFault: malformed ? "malformedJson" as const : oversized ? "oversizedBody" as const : undefined,
+          unknownEnums: yield* draw(knobs.unknownEnumRate)
+        }
+      })
+
     const answer = (request: Request): Effect.Effect<Reply> =>
-      Effect.suspend(() => {
+      Effect.clockWith((clock) => {
         const current = faults
-        const wireFaults = request.wire
+        const knobs = request.wire
           ? current
-          : { ...current, omitDate: false, omitRateLimitReset: false, duplicateRateLimitReset: false }
+          : current.omitDate || current.omitRateLimitReset || current.duplicateRateLimitReset
+          ? { ...current, omitDate: false, omitRateLimitReset: false, duplicateRateLimitReset: false }
+          : current
         const requestId = `${prefix}${(++sequence).toString(36)}AAA`
         counters.requests++
         counters.byOperation[request.operation]++
-        const family = familyOf[request.operation]
-
-        const reply = (
-          at: number,
-          status: number,
-          rateLimit: RateLimitState,
-          body: ReplyBody,
-          wireFault?: Reply["wireFault"],
-          unknownEnums = false
-        ): Reply => {
-          if (status !== 0) counters.byStatus.set(status, (counters.byStatus.get(status) ?? 0) + 1)
-          if (status === 429) counters.tooManyRequests++
-          return {
-            operation: request.operation,
-            status,
-            requestId,
-            dateMillis: at,
-            rateLimit,
-            body,
-            wireFault,
-            unknownEnums,
-            faults: wireFaults
-          }
-        }
-        const error = (at: number, status: number, rateLimit: RateLimitState, code: string, summary: string) =>
-          reply(at, status, rateLimit, {
-            _tag: "Error",
-            error: { errorCode: code, errorSummary: summary, errorLink: code, errorId: `oae${requestId}`, errorCauses: [] }
-          })
-        const tooMany = (at: number, rateLimit: RateLimitState) =>
-          error(at, 429, rateLimit, "E0000047", "API call exceeded rate limit due to too many requests.")
-
-        /** A Session answer, with the wire faults that damage a body drawn for it. */
-        const sessionReply = (at: number, rateLimit: RateLimitState, session: SessionState, isCurrent: boolean) =>
-          Effect.gen(function*() {
-            const view: SessionView = { ...session }
-            if (!request.wire) return reply(at, 200, rateLimit, { _tag: "Session", session: view, current: isCurrent })
-            const malformed = yield* draw(current.malformedJsonRate)
-            const oversized = !malformed && (yield* draw(current.oversizedBodyRate))
-            const unknownEnums = yield* draw(current.unknownEnumRate)
-            return reply(
-              at,
-              200,
-              rateLimit,
-              { _tag: "Session", session: view, current: isCurrent },
-              malformed ? "malformedJson" : oversized ? "oversizedBody" : undefined,
-              unknownEnums
-            )
-          })
-
-        const carryOut = (at: number, rateLimit: RateLimitState): Effect.Effect<Reply> => {
-          const isMe = request.operation === "getCurrentSession" || request.operation === "refreshCurrentSession" ||
-            request.operation === "closeCurrentSession"
-          if (isMe) {
-            // Okta does not take an API credential on /me: the request is looked up by its cookie alone,
-            // and one that carries a token is refused as if it had no session.
-            const session = request.credential === "none" && request.cookie !== undefined
-              ? alive(request.cookie, at)
-              : undefined
-            if (session === undefined) {
-              return Effect.succeed(error(at, 404, rateLimit, "E0000007", "Not found: Resource not found: me (Session)"))
-            }
-            if (request.operation === "closeCurrentSession") {
-              forget(session)
-              return Effect.succeed(reply(at, 204, rateLimit, { _tag: "Empty" }))
-            }
-            if (request.operation === "refreshCurrentSession") session.expiresAt = nextExpiry(session.createdAt, at)
-            return sessionReply(at, rateLimit, session, true)
-          }
-          if (request.credential !== "valid") {
-            return Effect.succeed(error(at, 401, rateLimit, "E0000011", "Invalid token provided"))
-          }
-          const notFound = (id: string, kind: string) =>
-            Effect.succeed(error(at, 404, rateLimit, "E0000007", `Not found: Resource not found: ${id} (${kind})`))
-          switch (request.operation) {
-            case "createSession": {
-              const token = request.sessionToken
-              if (token === undefined || token === "") {
-                return Effect.succeed(error(at, 400, rateLimit, "E0000001", "Api validation failed: sessionToken"))
-              }
-              const issued = tokens.get(token)
-              tokens.delete(token)
-              const user = issued === undefined || issued.expiresAt <= at ? undefined : users.get(issued.userId)
-              if (user === undefined) {
-                return Effect.succeed(error(at, 401, rateLimit, "E0000011", "Invalid token provided"))
-              }
-              return sessionReply(at, rateLimit, newSession(user.user, at), false)
-            }
-            case "getSession":
-            case "refreshSession":
-            case "revokeSession": {
-              const id = request.sessionId ?? ""
-              const session = alive(id, at)
-              if (session === undefined) return notFound(id, "Session")
-              if (request.operation === "revokeSession") {
-                forget(session)
-                return Effect.succeed(reply(at, 204, rateLimit, { _tag: "Empty" }))
-              }
-              if (request.operation === "refreshSession") session.expiresAt = nextExpiry(session.createdAt, at)
-              return sessionReply(at, rateLimit, session, false)
-            }
-            case "revokeUserSessions": {
-              const id = request.userId ?? ""
-              const user = users.get(id)
-              if (user === undefined) return notFound(id, "User")
-              for (const sessionId of [...user.sessions]) {
-                const session = sessions.get(sessionId)
-                if (session !== undefined) forget(session)
-              }
-              return Effect.succeed(reply(at, 204, rateLimit, { _tag: "Empty" }))
-            }
-          }
-        }
-
-        const admitted = Effect.gen(function*() {
-          const arrived = yield* now
-          const window = admit(family, arrived)
-          if (!window.allowed) return tooMany(arrived, window.state)
-          if (current.latencyMillis > 0) yield* Effect.sleep(Duration.millis(current.latencyMillis))
-          const at = yield* now
-          if (request.wire && (yield* draw(current.connectionResetRate))) {
-            counters.connectionResets++
-            return reply(at, 0, window.state, { _tag: "Empty" }, "connectionReset")
-          }
-          if (request.wire && (yield* draw(current.hangRate))) {
-            counters.hangs++
-            return yield* Effect.never
-          }
-          if (yield* draw(current.tooManyRequestsRate)) return tooMany(at, { ...window.state, remaining: 0 })
-          if (yield* draw(current.serverErrorRate)) {
-            const statuses = current.serverErrorStatuses
-            const status = statuses[yield* Random.nextIntBetween(0, statuses.length)] ?? 500
-            return status === 500
-              ? error(at, 500, window.state, "E0000009", "Internal Server Error")
-              : reply(at, status, window.state, { _tag: "Empty" })
-          }
-          return yield* carryOut(at, window.state)
-        })
-
+        const at = clock.unsafeCurrentTimeMillis()
         if (inFlight >= concurrencyLimitValue) {
           counters.concurrencyRejections++
-          return Effect.map(now, (at) => tooMany(at, { limit: 0, remaining: 0, resetEpochSeconds: Math.ceil(at / 1000) + 1 }))
+          const estimate = { limit: 0, remaining: 0, resetEpochSeconds: Math.ceil(at / 1000) + 1 }
+          return Effect.succeed(reply(request, requestId, knobs, at, 429, estimate, tooManyBody(requestId)))
+        }
+        const window = admit(familyOf[request.operation], at)
+        if (!window.allowed) {
+          return Effect.succeed(reply(request, requestId, knobs, at, 429, window.state, tooManyBody(requestId)))
+        }
+        if (!needsEffects(knobs, request.wire)) {
+          // no knob needs time or chance: answered at once, so it holds no in-flight slot
+          counters.maxInFlight = Math.max(counters.maxInFlight, inFlight + 1)
+          const done = carryOut(request, requestId, at)
+          return Effect.succeed(reply(request, requestId, knobs, at, done.status, window.state, done.body))
         }
         inFlight++
         counters.maxInFlight = Math.max(counters.maxInFlight, inFlight)
-        return Effect.ensuring(admitted, Effect.sync(() => inFlight--))
+        return Effect.ensuring(
+          answerWithFaults(request, requestId, knobs, window.state),
+          Effect.sync(() => {
+            inFlight--
+          })
+        )
       })
 
     const service: FakeOkta.Service = {
