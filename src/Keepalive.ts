@@ -215,7 +215,8 @@ export type FailureReason = "Forbidden" | "Rejected" | "RetriesExhausted" | "Exp
  * - `Gone`: Okta answered 404 (revoked or expired); the session is no longer tracked.
  * - `Failed`: the session is no longer tracked because of `error`, for `reason`.
  * - `Throttled`: a refresh met a 429; the worker pauses for `wait` and tries again.
- * - `Released`: the refresh schedule was done with the session; it is no longer tracked.
+ * - `Released`: the refresh schedule was done with the session (or planning it died, which is
+ *   logged); it is no longer tracked.
  *
  * @since 0.1.0
  */
@@ -774,7 +775,22 @@ export const make = Effect.fn("Keepalive.make")(function*(options: Options = {})
       yield* settle(job.slot, started.sessionId, result, started.lag)
     })
 
-  const worker = Effect.forever(Effect.flatMap(Queue.take(jobs), runJob))
+  /** A job that dies (a defect, e.g. in a user's schedule) is logged and its session released, not lost. */
+  const guarded = (job: Job) =>
+    runJob(job).pipe(
+      Effect.catchAllDefect((defect) =>
+        Effect.gen(function*() {
+          yield* Effect.logError("Keepalive: a refresh job died; its session is released", defect)
+          const sessionId = records.idOf(job.slot)
+          if (sessionId === undefined || records.generationOf(job.slot) !== job.generation) return
+          counts.released++
+          yield* drop(job.slot, sessionId)
+          yield* publish(Event.Released({ sessionId }))
+        })
+      )
+    )
+
+  const worker = Effect.forever(Effect.flatMap(Queue.take(jobs), guarded))
 
   const fibers = yield* Effect.forEach(
     [scheduler, ...Array.from({ length: settings.concurrency }, () => worker)],

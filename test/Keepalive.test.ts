@@ -352,6 +352,22 @@ describe("Keepalive", () => {
       yield* Scope.close(scope, Exit.void)
     }).pipe(Effect.provide(fakeOrg({ idleWindow: "2 minutes" }))))
 
+  it.scoped("a schedule that dies releases the session and the worker carries on", () =>
+    Effect.gen(function*() {
+      const okta = yield* FakeOkta.FakeOkta
+      const [first, second] = yield* okta.seedSessions(2)
+      const { events, keepalive, scope } = yield* startKeepalive({
+        tick: "1 second",
+        schedule: Schedule.spaced("1 minute").pipe(Schedule.tapInput(() => Effect.dieMessage("a broken schedule")))
+      })
+      yield* keepalive.add(first!.id)
+      yield* keepalive.add(second!.id)
+      yield* TestClock.adjust("1 second")
+      expect(ofTag(events, "Released").map((event) => event.sessionId).sort()).toEqual([first!.id, second!.id].sort())
+      expect((yield* keepalive.stats).tracked).toBe(0)
+      yield* Scope.close(scope, Exit.void)
+    }).pipe(Effect.provide(fakeOrg({ idleWindow: "2 minutes" }))))
+
   it.scoped("a session already past its expiry is tried once and reported gone", () =>
     Effect.gen(function*() {
       const okta = yield* FakeOkta.FakeOkta
