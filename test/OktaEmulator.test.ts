@@ -314,6 +314,8 @@ describe("OktaEmulator on the wire", () => {
         const unknown = yield* call("/api/v1/nothing")
         expect(unknown.status).toBe(404)
         expectErrorBody(unknown, "E0000022")
+        expectOktaHeaders(unknown, false)
+        expectOktaHeaders(yield* call("/__admin/counters"), false)
       })))
 
   it.live("stops listening, hung connections included, when its scope closes", () =>

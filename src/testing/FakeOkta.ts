@@ -790,7 +790,7 @@ export const make = (options: FakeOkta.Options = {}): Effect.Effect<FakeOkta.Ser
           : current.omitDate || current.omitRateLimitReset || current.duplicateRateLimitReset
           ? { ...current, omitDate: false, omitRateLimitReset: false, duplicateRateLimitReset: false }
           : current
-        const requestId = `${prefix}${(++sequence).toString(36)}AAA`
+        const requestId = `${prefix}${(++sequence).toString(36).padStart(8, "0")}AAAA`
         counters.requests++
         counters.byOperation[request.operation]++
         const at = clock.unsafeCurrentTimeMillis()

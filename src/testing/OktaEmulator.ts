@@ -37,6 +37,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import type * as ConfigError from "effect/ConfigError"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -203,9 +204,19 @@ export const make = (
     const sessionParam = (_: HttpServerRequest.HttpServerRequest, params: Readonly<Record<string, string | undefined>>) =>
       Effect.succeed({ sessionId: params["sessionId"] })
 
+    let plainAnswers = 0
+    /** `Date` and `X-Okta-Request-Id` on an answer that is not an API operation's (admin, unknown path). */
+    const stamped = <E, R>(answer: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+      Effect.flatMap(answer, (response) =>
+        Effect.map(Clock.currentTimeMillis, (now) =>
+          HttpServerResponse.setHeaders(response, {
+            date: new Date(now).toUTCString(),
+            "x-okta-request-id": `emu${(++plainAnswers).toString(36).padStart(8, "0")}AAAA`
+          })))
+
     /** An admin route: the API token is required; bad input answers 400 with what was wrong. */
     const admin = <E>(handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, HttpServerRequest.HttpServerRequest | HttpRouter.RouteContext>) =>
-      Effect.gen(function*() {
+      stamped(Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
         if (credentialOf(request.headers["authorization"], token) !== "valid") {
           return HttpServerResponse.unsafeJson(
@@ -227,7 +238,7 @@ export const make = (
             )
           )
         )
-      })
+      }))
 
     const bodyOf = <A, I>(schema: Schema.Schema<A, I>) =>
       Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
@@ -251,7 +262,7 @@ export const make = (
         }, false, false)
       )
 
-    const notFound = Effect.gen(function*() {
+    const notFound = stamped(Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
       const path = request.url.split("?")[0] ?? request.url
       return HttpServerResponse.unsafeJson({
@@ -261,7 +272,7 @@ export const make = (
         errorId: "oaeEmulator",
         errorCauses: []
       }, { status: 404 })
-    })
+    }))
 
     const router = HttpRouter.empty.pipe(
       HttpRouter.post(
