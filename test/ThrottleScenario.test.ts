@@ -5,7 +5,7 @@
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Effect, Layer } from "effect"
+import { Clock, Effect, Either, Layer } from "effect"
 import { Sessions } from "effect-okta-sessions"
 import { FakeOkta, OktaEmulator } from "effect-okta-sessions/testing"
 
@@ -45,4 +45,47 @@ describe("rate-limit scenario", () => {
       expect(windows).toBeGreaterThanOrEqual(3)
       expect(counters.maxInFlight).toBeLessThanOrEqual(concurrency)
     }).pipe(Effect.provide(SessionsOnEmulator)), 60_000)
+
+  /** 40 reads, 16 at a time, against an org that takes 4 at once and answers in 20 ms. */
+  const concurrencyRun = (throttle: false | { readonly maxConcurrency: number }) =>
+    Effect.gen(function*() {
+      const fake = yield* FakeOkta.FakeOkta
+      const sessions = yield* Sessions.Sessions
+      const [seeded] = yield* fake.seedSessions(1)
+      if (seeded === undefined) return yield* Effect.dieMessage("no session seeded")
+      yield* fake.setFaults({ latencyMillis: 20 })
+      yield* fake.resetCounters
+      const results = yield* Effect.forEach(Array.from({ length: 40 }), () => Effect.either(sessions.getSession(seeded.id)), {
+        concurrency: 16
+      })
+      return { results, counters: yield* fake.counters }
+    }).pipe(
+      Effect.provide(
+        OktaEmulator.layerClient({ throttle }).pipe(
+          Layer.provideMerge(OktaEmulator.layerWithFakeOkta(undefined, { concurrencyLimit: 4 })),
+          Layer.provide(NodeHttpClient.layerUndici)
+        )
+      )
+    )
+
+  it.live("the cap on requests in flight keeps under Okta's concurrent-request limit", () =>
+    Effect.gen(function*() {
+      const { counters, results } = yield* concurrencyRun({ maxConcurrency: 4 })
+      expect(results.every(Either.isRight)).toBe(true)
+      expect(counters.concurrencyRejections).toBe(0)
+      expect(counters.maxInFlight).toBeLessThanOrEqual(4)
+      expect(counters.requests).toBe(40)
+    }))
+
+  it.live("without the throttle the same load meets the concurrent-request limit, and its 429s are retried with backoff", () =>
+    Effect.gen(function*() {
+      const { counters, results } = yield* concurrencyRun(false)
+      expect(counters.concurrencyRejections).toBeGreaterThan(0)
+      // every call ends as a success or, past its retries, a TooManyRequests
+      for (const result of results) {
+        if (Either.isLeft(result)) expect(result.left._tag).toBe("TooManyRequests")
+      }
+      // each request was either a call's success or a 429 of the concurrent-request limit
+      expect(counters.requests).toBe(results.filter(Either.isRight).length + counters.concurrencyRejections)
+    }), 30_000)
 })
