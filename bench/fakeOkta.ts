@@ -75,13 +75,16 @@ let windows: Array<OpenWindow> = []
 let current: OpenWindow | undefined
 let rejectedSinceMode = 0
 let firstRequestAt: number | null = null
-/** In throughput mode, a window of a million a minute, reported as Okta would. */
+/**
+ * In throughput mode, one-second windows of a million, reported as Okta would. They end on the next
+ * whole second, so a rate-limited window set later always has a later reset than any seen before.
+ */
 let throughputWindowEnd = 0
 
 /** Counts the request against the window; `true` when it is allowed. */
 const admit = (now: number): { readonly allowed: boolean; readonly remaining: number; readonly limit: number; readonly reset: number } => {
   if (mode === null) {
-    if (now >= throughputWindowEnd) throughputWindowEnd = Math.ceil((now + 60_000) / 1000) * 1000
+    if (now >= throughputWindowEnd) throughputWindowEnd = Math.floor(now / 1000) * 1000 + 1000
     return { allowed: true, remaining: throughputLimit - 1, limit: throughputLimit, reset: throughputWindowEnd / 1000 }
   }
   if (current === undefined) {
@@ -145,6 +148,10 @@ const server = Http.createServer({ keepAliveTimeout: 60_000 }, (request, respons
   }
   response.end(body)
 })
+let connections = 0
+server.on("connection", () => {
+  connections++
+})
 server.keepAliveTimeout = 60_000
 server.headersTimeout = 61_000
 
@@ -162,6 +169,7 @@ process.on("message", (raw) => {
         stats: {
           cpuMicros: cpu.user + cpu.system,
           requests,
+          connections,
           rejected: rejectedSinceMode,
           firstRequestAt,
           windows

@@ -58,8 +58,8 @@ export const buildScripts = async (): Promise<void> => {
 export const scriptPath = (name: ScriptName): string => join(cacheDirectory("scripts"), `${name}.mjs`)
 
 /** Forks a script built by `buildScripts`; it exits by itself after `maxSeconds`. */
-export const forkScript = (name: ScriptName, maxSeconds: number): ChildProcess =>
-  fork(scriptPath(name), ["--max-seconds", String(maxSeconds)], {
+export const forkScript = (name: ScriptName, maxSeconds: number, args: ReadonlyArray<string> = []): ChildProcess =>
+  fork(scriptPath(name), ["--max-seconds", String(maxSeconds), ...args], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     serialization: "json"
   })

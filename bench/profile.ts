@@ -10,13 +10,13 @@ import { Channel, forkScript } from "./processes.js"
 import { ClientName, decodeServerMessage, type ServerCommand, type ServerMessage } from "./protocol.js"
 
 const [clientArgument = "effect-undici", operationArgument = "get", concurrencyArgument = "64", requestsArgument = "10000"] =
-  process.argv.slice(2)
+  process.argv.slice(2).filter((argument) => !argument.startsWith("--"))
 const client = Schema.decodeUnknownSync(ClientName)(clientArgument)
 const operation = Schema.decodeUnknownSync(Schema.Literal("get", "refresh"))(operationArgument)
 const concurrency = Number(concurrencyArgument)
 const requests = Number(requestsArgument)
 
-const server = new Channel<ServerMessage, ServerCommand>(forkScript("fakeOkta", 600), decodeServerMessage, "fake Okta")
+const server = new Channel<ServerMessage, ServerCommand>(forkScript("fakeOkta", 600, process.argv.includes("--chunked") ? ["--chunked"] : []), decodeServerMessage, "fake Okta")
 try {
   const listening = await server.next(30_000)
   if (listening._tag !== "Listening") throw new Error("the fake Okta did not start")

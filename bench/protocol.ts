@@ -83,6 +83,8 @@ export const ServerStats = Schema.Struct({
   cpuMicros: Schema.Number,
   /** Requests answered since start. */
   requests: Schema.Int,
+  /** TCP connections accepted since start. */
+  connections: Schema.Int,
   /** 429s sent since the rate-limit mode was last set. */
   rejected: Schema.Int,
   /** When the first request of the current rate-limit mode arrived (epoch ms), if any. */

@@ -55,17 +55,19 @@ export interface BenchOptions {
     readonly rounds: number
   } | undefined
   readonly keepalive?: { readonly sessions: ReadonlyArray<number> } | undefined
+  /** The fake Okta sends Session bodies chunked, without Content-Length. */
+  readonly chunked?: boolean | undefined
   readonly log: (line: string) => void
 }
 
 /** The full suite. */
 export const defaultOptions: BenchOptions = {
-  rounds: 5,
+  rounds: 3,
   clients: ["undici", "okta-sdk", "effect-undici", "effect-fetch"],
   scenarios: [
-    { name: "get c=1", operation: "get", concurrency: 1, requests: 2_000, warmup: 500, maxMillis: 20_000 },
-    { name: "get c=64", operation: "get", concurrency: 64, requests: 20_000, warmup: 3_000, maxMillis: 20_000 },
-    { name: "refresh c=64", operation: "refresh", concurrency: 64, requests: 20_000, warmup: 3_000, maxMillis: 20_000 }
+    { name: "get c=1", operation: "get", concurrency: 1, requests: 2_000, warmup: 500, maxMillis: 10_000 },
+    { name: "get c=64", operation: "get", concurrency: 64, requests: 10_000, warmup: 2_000, maxMillis: 10_000 },
+    { name: "refresh c=64", operation: "refresh", concurrency: 64, requests: 10_000, warmup: 2_000, maxMillis: 10_000 }
   ],
   rateLimit: {
     clients: ["undici", "okta-sdk", "effect-undici", "effect-fetch"],
@@ -80,7 +82,7 @@ export const defaultOptions: BenchOptions = {
       rateLimit: { limit: 600, windowMs: 5_000 }
     }
   },
-  coldStart: { clients: ["undici", "effect-undici", "okta-sdk"], modes: ["tsx", "node", "bundle"], rounds: 7 },
+  coldStart: { clients: ["undici", "effect-undici", "okta-sdk"], modes: ["tsx", "node", "bundle"], rounds: 5 },
   keepalive: { sessions: [100_000, 1_000_000] },
   log: (line) => process.stderr.write(`${line}\n`)
 }
@@ -111,6 +113,8 @@ export interface ThroughputRow {
   readonly firstFailure: string | undefined
   /** The fake Okta's CPU over the run, as a share of one core (median over rounds). */
   readonly serverCpuShare: number
+  /** TCP connections opened per round, warm-up included (median): more than the concurrency means sockets are not reused. */
+  readonly connections: number
 }
 
 /** The rate-limited scenario for one client, medians over rounds. */
@@ -144,6 +148,7 @@ export interface ColdStartRow {
 
 /** Everything one run measured. */
 export interface BenchReport {
+  readonly chunked: boolean
   readonly machine: MachineFacts
   readonly machineAfter: MachineFacts
   readonly throughput: ReadonlyArray<ThroughputRow>
@@ -174,9 +179,9 @@ export const median = (values: ReadonlyArray<number>): number => {
 class FakeOkta {
   private constructor(readonly channel: Channel<ServerMessage, ServerCommand>, readonly orgUrl: string) {}
 
-  static async start(maxSeconds: number): Promise<FakeOkta> {
+  static async start(maxSeconds: number, chunked: boolean): Promise<FakeOkta> {
     const channel = new Channel<ServerMessage, ServerCommand>(
-      forkScript("fakeOkta", maxSeconds),
+      forkScript("fakeOkta", maxSeconds, chunked ? ["--chunked"] : []),
       decodeServerMessage,
       "fake Okta"
     )
@@ -239,6 +244,8 @@ interface Measured {
   readonly round: number
   readonly result: ScenarioResult
   readonly serverCpuShare: number
+  /** TCP connections the fake Okta accepted during the scenario (warm-up included). */
+  readonly connections: number
 }
 
 const rpsOf = (result: ScenarioResult): number => result.succeeded / (result.wallMillis / 1000)
@@ -269,11 +276,12 @@ const runThroughput = async (
           const result = await clientProcess.run(scenario)
           const after = await server.stats()
           const serverCpuShare = (after.cpuMicros - before.cpuMicros) / 1000 / (performance.now() - startedAt)
-          measured.push({ round, result, serverCpuShare })
+          const connections = after.connections - before.connections
+          measured.push({ round, result, serverCpuShare, connections })
           options.log(
             `round ${round + 1} ${scenario.name} ${clientProcess.client}: ${rpsOf(result).toFixed(0)} rps, p99 ${
               result.p99Millis.toFixed(2)
-            } ms, ${cpuPerRequestOf(result).toFixed(0)} µs CPU/req, server CPU ${(serverCpuShare * 100).toFixed(0)}%`
+            } ms, ${cpuPerRequestOf(result).toFixed(0)} µs CPU/req, server CPU ${(serverCpuShare * 100).toFixed(0)}%, ${connections} new connections`
           )
         }
         await clientProcess.stop()
@@ -309,7 +317,8 @@ const runThroughput = async (
         cpuVsFloor: median(ratios.map((ratio) => ratio.cpu)),
         failed: mine.reduce((sum, entry) => sum + entry.result.failed, 0),
         firstFailure: mine.find((entry) => entry.result.firstFailure !== undefined)?.result.firstFailure,
-        serverCpuShare: median(mine.map((entry) => entry.serverCpuShare))
+        serverCpuShare: median(mine.map((entry) => entry.serverCpuShare)),
+        connections: median(mine.map((entry) => entry.connections))
       })
     }
   }
@@ -419,7 +428,7 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
   // Children are told to exit by themselves a while after the longest this run can take.
   const maxSeconds = 1800
   await buildScripts()
-  const server = await FakeOkta.start(maxSeconds).catch((error: unknown) => {
+  const server = await FakeOkta.start(maxSeconds, options.chunked === true).catch((error: unknown) => {
     removeRunDirectory()
     throw error
   })
@@ -428,7 +437,7 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
     const rateLimit = await runRateLimit(options, server, maxSeconds)
     const coldStart = await runColdStarts(options, server)
     const keepalive = options.keepalive === undefined ? [] : await runKeepalive(options.keepalive.sessions, options.log)
-    return { machine, machineAfter: machineFacts(), throughput, rateLimit, coldStart, keepalive }
+    return { chunked: options.chunked === true, machine, machineAfter: machineFacts(), throughput, rateLimit, coldStart, keepalive }
   } finally {
     await server.stop()
     removeRunDirectory()
@@ -449,10 +458,10 @@ export const formatMarkdown = (report: BenchReport): string => {
   )
   if (report.throughput.length > 0) {
     lines.push(
-      "### Throughput and latency",
+      `### Throughput and latency${report.chunked ? " (Session bodies chunked, no Content-Length)" : ""}`,
       "",
-      "| scenario | client | rps | rps ÷ floor | p50 ms | p99 ms | p99 ÷ floor | client CPU µs/req | CPU ÷ floor | fake Okta CPU | failed |",
-      "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+      "| scenario | client | rps | rps ÷ floor | p50 ms | p99 ms | p99 ÷ floor | client CPU µs/req | CPU ÷ floor | fake Okta CPU | connections | failed |",
+      "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
     )
     for (const row of report.throughput) {
       lines.push(
@@ -460,7 +469,7 @@ export const formatMarkdown = (report: BenchReport): string => {
           fixed(row.p99Millis, 2)
         } | ${ratio(row.p99VsFloor)} | ${fixed(row.cpuMicrosPerRequest, 0)} | ${ratio(row.cpuVsFloor)} | ${
           fixed(row.serverCpuShare * 100, 0)
-        }% | ${row.failed} |`
+        }% | ${row.connections} | ${row.failed} |`
       )
     }
     lines.push("")
@@ -575,6 +584,7 @@ const usage = `npm run bench -- [options]
   --scale X           multiply request counts by X (default 1)
   --only LIST         comma-separated parts: throughput,ratelimit,coldstart,keepalive (default all)
   --clients LIST      comma-separated clients (default ${defaultOptions.clients.join(",")})
+  --chunked           the fake Okta sends Session bodies chunked, without Content-Length
   --write             replace the generated part of BENCHMARKS.md with the results
   --profile CLIENT OPERATION CONCURRENCY REQUESTS
                       instead: run one client under node --cpu-prof and print its top frames
@@ -618,7 +628,7 @@ const main = async (argv: ReadonlyArray<string>): Promise<void> => {
   }
   const profileIndex = argv.indexOf("--profile")
   if (profileIndex >= 0) {
-    await profile(argv.slice(profileIndex + 1, profileIndex + 5))
+    await profile([...argv.slice(profileIndex + 1, profileIndex + 5), ...(argv.includes("--chunked") ? ["--chunked"] : [])])
     return
   }
   const scale = Number(value("--scale") ?? "1")
@@ -639,7 +649,8 @@ const main = async (argv: ReadonlyArray<string>): Promise<void> => {
       ? { ...defaultOptions.rateLimit, clients: defaultOptions.rateLimit.clients.filter((client) => clients.includes(client)) }
       : undefined,
     coldStart: only.has("coldstart") ? defaultOptions.coldStart : undefined,
-    keepalive: only.has("keepalive") ? defaultOptions.keepalive : undefined
+    keepalive: only.has("keepalive") ? defaultOptions.keepalive : undefined,
+    chunked: argv.includes("--chunked")
   }
   const report = await runBench(options)
   const markdown = formatMarkdown(report)

@@ -78,6 +78,7 @@ describe("benchmark suite, smoke run", () => {
   it("puts the window floor where the window holding the last request opens", () => {
     const stats = {
       cpuMicros: 0,
+      connections: 0,
       requests: 0,
       rejected: 0,
       firstRequestAt: 10_300,
