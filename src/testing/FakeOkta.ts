@@ -383,25 +383,34 @@ export declare namespace FakeOkta {
 
     // ---- the org's settings ----
 
+    /** How long a session lives without a refresh. */
     readonly idleWindow: Effect.Effect<Duration.Duration>
+    /** Changes the idle window; sessions already issued keep their `expiresAt` until refreshed. */
     readonly setIdleWindow: (idle: Duration.DurationInput) => Effect.Effect<void, InvalidSetting>
     /** `None` when sessions have no maximum lifetime. */
     readonly maxLifetime: Effect.Effect<Option.Option<Duration.Duration>>
+    /** Sets (`Option.some`) or removes (`Option.none`) the maximum lifetime. */
     readonly setMaxLifetime: (lifetime: Option.Option<Duration.DurationInput>) => Effect.Effect<void, InvalidSetting>
+    /** The family's window: its limit and length. */
     readonly rateLimit: (family: Family) => Effect.Effect<{ readonly limit: number; readonly window: Duration.Duration }>
     /** Changes a family's window; the current window starts counting afresh. */
     readonly setRateLimit: (family: Family, window: RateLimitWindow) => Effect.Effect<void, InvalidSetting>
+    /** Requests in flight at once before the 429 with Limit = Remaining = 0. */
     readonly concurrencyLimit: Effect.Effect<number>
+    /** Changes the concurrent-request limit (a whole number >= 1). */
     readonly setConcurrencyLimit: (limit: number) => Effect.Effect<void, InvalidSetting>
 
     // ---- faults and counters ----
 
+    /** The fault knobs in force. */
     readonly faults: Effect.Effect<Faults>
     /** Changes the given knobs and keeps the others; answers the knobs now in force. */
     readonly setFaults: (settings: FaultSettings) => Effect.Effect<Faults, InvalidSetting>
     /** Back to `noFaults`. */
     readonly clearFaults: Effect.Effect<void>
+    /** A snapshot of the counters. */
     readonly counters: Effect.Effect<Counters>
+    /** Counts from zero again. */
     readonly resetCounters: Effect.Effect<void>
 
     // ---- answering requests: what both faces call ----

@@ -66,14 +66,24 @@ export class OktaEmulator extends Context.Tag("effect-okta-sessions/testing/Okta
 
 /** @since 0.1.0 */
 export declare namespace OktaEmulator {
-  /** @since 0.1.0 */
+  /**
+   * A running emulator.
+   *
+   * @since 0.1.0
+   */
   export interface Service {
+    /** `http://127.0.0.1:<port>`, no trailing slash: the `orgUrl` to give the client. */
     readonly url: string
     readonly port: number
+    /** The API token the emulator accepts as `SSWS <token>` or `Bearer <token>`. */
     readonly apiToken: Redacted.Redacted<string>
   }
 
-  /** @since 0.1.0 */
+  /**
+   * Options of `layer` and `make`.
+   *
+   * @since 0.1.0
+   */
   export interface Options {
     /** The port on 127.0.0.1. Default 0: a free port chosen by the system. */
     readonly port?: number | undefined
@@ -262,16 +272,21 @@ export const make = (
         }, false, false)
       )
 
+    /** A path of the API with a method it does not have: 405 E0000022; any other path: 404 E0000007. */
     const notFound = stamped(Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
       const path = request.url.split("?")[0] ?? request.url
+      const knownPath = /^\/api\/v1\/(sessions(\/[^/]+(\/lifecycle\/refresh)?)?|users\/[^/]+\/sessions)$/.test(path)
+      const code = knownPath ? "E0000022" : "E0000007"
       return HttpServerResponse.unsafeJson({
-        errorCode: "E0000022",
-        errorSummary: `The endpoint does not support the provided HTTP method or path: ${request.method} ${path}`,
-        errorLink: "E0000022",
+        errorCode: code,
+        errorSummary: knownPath
+          ? `The endpoint does not support the provided HTTP method: ${request.method}`
+          : `Not found: Resource not found: ${path}`,
+        errorLink: code,
         errorId: "oaeEmulator",
         errorCauses: []
-      }, { status: 404 })
+      }, { status: knownPath ? 405 : 404 })
     }))
 
     const router = HttpRouter.empty.pipe(
