@@ -8,7 +8,7 @@ import * as Http from "node:http"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Redacted, Scope } from "effect"
+import { Effect, Exit, Layer, Redacted, Scope } from "effect"
 import { createRequire } from "node:module"
 import type { IOpenAPIResponseValidator, OpenAPIResponseValidatorArgs } from "openapi-response-validator"
 import * as Yaml from "yaml"
@@ -320,6 +320,20 @@ describe("OktaEmulator on the wire", () => {
         expectOktaHeaders(unknown, false)
         expectOktaHeaders(yield* call("/__admin/counters"), false)
       })))
+
+  it.live("refuses a bad port or token with InvalidSetting, and a port in use with ServeError", () =>
+    Effect.gen(function*() {
+      const badPort = yield* Effect.flip(Effect.scoped(Layer.build(OktaEmulator.layerWithFakeOkta({ port: 70_000 }))))
+      expect(badPort).toMatchObject({ _tag: "InvalidSetting", setting: "port" })
+      const badToken = yield* Effect.flip(
+        Effect.scoped(Layer.build(OktaEmulator.layerWithFakeOkta({ apiToken: Redacted.make("two words") })))
+      )
+      expect(badToken).toMatchObject({ _tag: "InvalidSetting", setting: "apiToken" })
+      const taken = yield* withEmulator(({ url }) =>
+        Effect.flip(Effect.scoped(Layer.build(OktaEmulator.layerWithFakeOkta({ port: Number(new URL(url).port) }))))
+      )
+      expect(taken._tag).toBe("ServeError")
+    }))
 
   it.live("stops listening, hung connections included, when its scope closes", () =>
     Effect.gen(function*() {

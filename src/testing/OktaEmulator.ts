@@ -119,15 +119,28 @@ const adminError = (status: number, summary: string) =>
 
 /**
  * Starts the emulator on the `FakeOkta` in context. The server, and every connection still open,
- * closes when the layer's scope closes.
+ * closes when the layer's scope closes. A port out of range or a token with spaces or control
+ * characters is an `InvalidSetting`; a port in use is a `ServeError`.
  *
  * @since 0.1.0
  */
 export const make = (
   options: OktaEmulator.Options = {}
-): Effect.Effect<OktaEmulator.Service, HttpServerError.ServeError, FakeOkta.FakeOkta | Scope.Scope> =>
+): Effect.Effect<
+  OktaEmulator.Service,
+  HttpServerError.ServeError | FakeOkta.InvalidSetting,
+  FakeOkta.FakeOkta | Scope.Scope
+> =>
   Effect.gen(function*() {
     const okta = yield* FakeOkta.FakeOkta
+    const requestedPort = options.port ?? 0
+    if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) {
+      return yield* new FakeOkta.InvalidSetting({ setting: "port", detail: `must be a whole number from 0 to 65535, got ${requestedPort}` })
+    }
+    const givenToken = options.apiToken === undefined ? undefined : Redacted.value(options.apiToken)
+    if (givenToken !== undefined && !/^[\x21-\x7e]{1,512}$/.test(givenToken)) {
+      return yield* new FakeOkta.InvalidSetting({ setting: "apiToken", detail: "must be 1 to 512 visible ASCII characters" })
+    }
     const apiToken = options.apiToken ?? Redacted.make(`00${yield* randomToken}`)
     const token = Redacted.value(apiToken)
 
@@ -138,7 +151,7 @@ export const make = (
         response.sendDate = false
       })
       return nodeServer
-    }, { host: "127.0.0.1", port: options.port ?? 0 })
+    }, { host: "127.0.0.1", port: requestedPort })
     yield* Effect.addFinalizer(() => Effect.sync(() => nodeServer?.closeAllConnections()))
     const address = server.address
     const port = address._tag === "TcpAddress" ? address.port : 0
@@ -374,7 +387,8 @@ const randomToken = Effect.map(
  */
 export const layer = (
   options?: OktaEmulator.Options
-): Layer.Layer<OktaEmulator, HttpServerError.ServeError, FakeOkta.FakeOkta> => Layer.scoped(OktaEmulator, make(options))
+): Layer.Layer<OktaEmulator, HttpServerError.ServeError | FakeOkta.InvalidSetting, FakeOkta.FakeOkta> =>
+  Layer.scoped(OktaEmulator, make(options))
 
 /**
  * The emulator with its own fake org; both services are in the output.
