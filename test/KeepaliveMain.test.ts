@@ -1,6 +1,8 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it } from "@effect/vitest"
-import { Console, Duration, Effect, Exit, Option } from "effect"
+import * as FileSystem from "@effect/platform/FileSystem"
+import { ConfigProvider, Console, Duration, Effect, Exit, Layer, Option, Redacted } from "effect"
+import { FakeOkta, OktaEmulator } from "effect-okta-sessions/testing"
 import { main, type Output, parseIds, run } from "../examples/keepalive.js"
 
 /** An `Output` that keeps what the program writes. */
@@ -15,9 +17,9 @@ describe("npm start (examples/keepalive.ts)", () => {
     Effect.gen(function*() {
       const { output, text } = recording()
       const summary = yield* run(Option.none(), {
-        duration: Duration.seconds(5),
+        duration: Duration.seconds(4),
         sessions: 20,
-        idleWindow: Duration.seconds(8),
+        idleWindow: Duration.seconds(6),
         rateLimit: 6000,
         share: 0.5,
         concurrency: 4,
@@ -29,7 +31,7 @@ describe("npm start (examples/keepalive.ts)", () => {
       expect(summary.mode).toBe("emulator")
       expect(summary.interrupted).toBe(false)
       expect(summary.sessionsAtStart).toBe(20)
-      // the first refresh of each id, then a second round before the 8-second window runs out
+      // the first refresh of each id, then a second round before the 6-second window runs out
       expect(summary.refreshed).toBeGreaterThanOrEqual(20 + 10)
       expect(summary.revoked).toBe(3)
       expect(summary.gone).toBe(3)
@@ -38,9 +40,52 @@ describe("npm start (examples/keepalive.ts)", () => {
       expect(summary.expiredWhileTracked).toBe(0)
       const printed = text()
       expect(printed).toMatch(/emulator at http:\/\/127\.0\.0\.1:\d+: 20 sessions/)
-      expect(printed).toMatch(/\[\ds\/5s\] tracked \d+ {2}refreshed \d+ {2}gone \d+ {2}429s \d+ {2}budget left \d+% {2}worst lag/)
+      expect(printed).toMatch(/\[\ds\/4s\] tracked \d+ {2}refreshed \d+ {2}gone \d+ {2}429s \d+ {2}budget left \d+% {2}worst lag/)
       expect(printed).toMatch(/\| expired while tracked +\| +0 \|/)
     }).pipe(Effect.provide(NodeContext.layer)), 30_000)
+
+  it.live("with --ids and OKTA_CLIENT_* set, keeps those sessions alive on that org (here an emulator)", () =>
+    Effect.gen(function*() {
+      const okta = yield* FakeOkta.FakeOkta
+      const emulator = yield* OktaEmulator.OktaEmulator
+      const seeded = yield* okta.seedSessions(8)
+      const fs = yield* FileSystem.FileSystem
+      const dir = yield* fs.makeTempDirectoryScoped()
+      const idsFile = `${dir}/ids.txt`
+      yield* fs.writeFileString(idsFile, `# ids\n${seeded.map((session) => session.id).join("\n")}\n`)
+      const { output, text } = recording()
+      const summary = yield* run(Option.some(idsFile), {
+        duration: Duration.seconds(4),
+        sessions: 1000,
+        idleWindow: Duration.seconds(120),
+        rateLimit: 6000,
+        share: 0.5,
+        concurrency: 4,
+        revoke: 0,
+        faultRate: 0,
+        progressEvery: Duration.seconds(1),
+        output
+      }).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(
+          new Map([["OKTA_CLIENT_ORGURL", emulator.url], ["OKTA_CLIENT_TOKEN", Redacted.value(emulator.apiToken)]])
+        ))
+      )
+      expect(summary.mode).toBe("okta")
+      expect(summary.sessionsAtStart).toBe(8)
+      // 6-second window: each id refreshed at once to learn its expiry, then again within 4.5 s
+      expect(summary.refreshed).toBeGreaterThanOrEqual(16)
+      expect(summary.trackedAtEnd).toBe(8)
+      expect(summary.expiredWhileTracked).toBe(0)
+      expect((yield* okta.counters).byOperation.refreshSession).toBe(summary.requests)
+      for (const session of seeded) expect(Option.isSome(yield* okta.lookupSession(session.id))).toBe(true)
+      expect(text()).toContain(`Okta org ${emulator.url}: 8 sessions from ${idsFile}`)
+    }).pipe(
+      Effect.provide(Layer.merge(
+        OktaEmulator.layerWithFakeOkta({}, { idleWindow: "6 seconds" }),
+        NodeContext.layer
+      )),
+      Effect.scoped
+    ), 30_000)
 
   it.live("fails with a clear typed error on bad options", () =>
     Effect.gen(function*() {
