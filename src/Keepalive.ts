@@ -34,6 +34,8 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { RefreshQueue } from "./internal/refreshQueue.js"
 import type * as OktaError from "./OktaError.js"
+import * as RateLimit from "./RateLimit.js"
+import type * as Retry from "./Retry.js"
 import type { Session, SessionId } from "./Session.js"
 import { type RefreshSessionError, Sessions } from "./Sessions.js"
 
@@ -63,14 +65,15 @@ export interface RefreshWindow {
 export type RefreshSchedule = Schedule.Schedule<unknown, RefreshWindow>
 
 /**
- * When to retry a refresh that failed with a transient error (`ServerError`, `TransportError`). It
+ * When to retry a refresh that failed with `ServerError` (any 5xx: unlike the HTTP client, the worker
+ * also tries a 500 again later, since the session still needs refreshing) or `TransportError`. It
  * is stepped with each failure; its delay is the wait before the next try, and when it is done the
  * session is reported as `Failed` with reason `RetriesExhausted`. Retries never go past the
  * session's `expiresAt`, whatever the schedule says.
  *
  * @since 0.1.0
  */
-export type RetrySchedule = Schedule.Schedule<unknown, OktaError.ServerError | OktaError.TransportError>
+export type RetrySchedule = Schedule.Schedule<unknown, Retry.TransientError>
 
 /**
  * The default lead: refresh with a quarter of the window left, and at least 30 seconds before
@@ -436,14 +439,16 @@ const settingsOf = Effect.fnUntraced(function*(options: Options) {
 })
 
 /**
- * How long a 429 asks to wait: until `X-Rate-Limit-Reset` measured against the response's `Date`,
- * plus a second; the fallback when the reset is missing or already past, or for the concurrency limit.
+ * How long a 429 pauses the workers: until its window's reset (`RateLimit.waitForReset`, by the
+ * server's `Date`) plus a second, as Okta's SDKs wait; the fallback when the reset is missing or
+ * past, or for the concurrent-request limit (whose reset is only an estimate); at most `max`.
  */
 const throttleWait = (error: OktaError.TooManyRequests, now: number, fallback: number, max: number): number => {
-  const { resetEpochSeconds, serverDateMillis } = error.rateLimit
-  if (resetEpochSeconds === undefined || error.rateLimit.isConcurrencyLimit) return Math.min(fallback, max)
-  const wait = resetEpochSeconds * 1000 - (serverDateMillis ?? now) + 1000
-  return Math.min(wait > 0 ? wait : fallback, max)
+  const untilReset = error.rateLimit.isConcurrencyLimit ? Option.none() : RateLimit.waitForReset(error.rateLimit, now)
+  return Math.min(
+    Option.match(untilReset, { onNone: () => fallback, onSome: (wait) => Duration.toMillis(wait) + 1000 }),
+    max
+  )
 }
 
 /**
@@ -512,8 +517,7 @@ export const make = Effect.fn("Keepalive.make")(function*(options: Options = {})
     const expiresAt = DateTime.toEpochMillis(session.expiresAt)
     return Effect.map(plan(session.id, expiresAt, now), (due) => {
       const at = due ?? now
-      records.insert(session.id, expiresAt, at, at)
-      return true
+      return records.insert(session.id, expiresAt, at, at) !== undefined
     })
   }
 
