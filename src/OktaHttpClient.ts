@@ -270,9 +270,9 @@ export const make: Effect.Effect<OktaHttpClient.Service, never, OktaConfig | Htt
           } else {
             return yield* Effect.fail(error)
           }
-          yield* Effect.logDebug(`Okta: retry ${count} of ${request.method} ${request.pathTemplate} after ${error._tag}`)
           // The schedule sleeps for its delay, or says it is done: then the last failure stands.
           if (Either.isLeft(yield* Effect.either(next))) return yield* Effect.fail(error)
+          yield* Effect.logDebug(`Okta: retry ${count} of ${request.method} ${request.pathTemplate} after ${error._tag}`)
           const result = yield* Effect.either(send(request, family, { count, retryFor }))
           if (Either.isRight(result)) {
             yield* Effect.annotateCurrentSpan("okta.retries", count)
