@@ -114,6 +114,18 @@ describe("InMemorySessions", () => {
       expect(layerError.setting).toBe("rateLimits.sessions.window")
     }).pipe(Effect.provide(TestLayer())))
 
+  it.effect("seedSessionIds answers only ids, of sessions as alive as seedSessions' and of distinct users", () =>
+    Effect.gen(function*() {
+      const okta = yield* FakeOkta.FakeOkta
+      const sessions = yield* Sessions.Sessions
+      const ids = yield* okta.seedSessionIds(3)
+      expect(new Set(ids).size).toBe(3)
+      const found = yield* Effect.forEach(ids, (id) => sessions.getSession(id))
+      expect(new Set(found.map((session) => session.userId)).size).toBe(3)
+      expect(yield* okta.activeSessionCount).toBe(3)
+      expect((yield* Effect.flip(okta.seedSessionIds(1.5))).setting).toBe("count")
+    }).pipe(Effect.provide(TestLayer())))
+
   it.effect("stays cheap at 10,000 sessions: seed and refresh them all, then let them expire", () =>
     Effect.gen(function*() {
       const okta = yield* FakeOkta.FakeOkta

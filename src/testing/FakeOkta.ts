@@ -372,6 +372,8 @@ export declare namespace FakeOkta {
     readonly startSession: (userId: UserId) => Effect.Effect<Session, UnknownUser>
     /** Creates `count` users with one session each and returns the sessions, in order. */
     readonly seedSessions: (count: number) => Effect.Effect<ReadonlyArray<Session>, InvalidSetting>
+    /** As `seedSessions`, answering only the ids: lighter for hundreds of thousands of sessions. */
+    readonly seedSessionIds: (count: number) => Effect.Effect<ReadonlyArray<SessionId>, InvalidSetting>
     /** The session as the org holds it now, if it exists and has neither expired nor been revoked. */
     readonly lookupSession: (sessionId: SessionId) => Effect.Effect<Option.Option<Session>>
     /** Revokes a session behind the client's back. True when it was alive. */
@@ -434,7 +436,8 @@ export const cookieFor = (sessionId: SessionId, name: "sid" | "idx" = "sid"): Se
 
 interface UserState {
   readonly user: User
-  readonly sessions: Set<string>
+  /** Usually one or two: an array is lighter than a Set at a million users. */
+  sessions: Array<string>
 }
 
 interface SessionState {
@@ -557,6 +560,9 @@ export const make = (options: FakeOkta.Options = {}): Effect.Effect<FakeOkta.Ser
     const nextId = (head: string) => `${head}${prefix}${(++sequence).toString(36).padStart(7, "0")}`
 
     const users = new Map<string, UserState>()
+    // shared by every session the org starts: they never change
+    const passwordOnly: ReadonlyArray<AuthenticationMethod> = ["pwd"]
+    const orgIdp: { readonly id: string; readonly type: IdentityProviderType } = { id: orgId, type: "OKTA" }
     const sessions = new Map<string, SessionState>()
     const tokens = new Map<string, { readonly userId: UserId; readonly expiresAt: number }>()
 
@@ -578,13 +584,14 @@ export const make = (options: FakeOkta.Options = {}): Effect.Effect<FakeOkta.Ser
 
     const forget = (session: SessionState) => {
       sessions.delete(session.id)
-      users.get(session.userId)?.sessions.delete(session.id)
+      const owner = users.get(session.userId)
+      if (owner !== undefined) owner.sessions = owner.sessions.filter((id) => id !== session.id)
     }
 
     const newUser = (login: string | undefined): User => {
       const id = UserId.make(nextId("00u"), true)
       const user: User = { id, login: login ?? `user${sequence}@example.com` }
-      users.set(id, { user, sessions: new Set() })
+      users.set(id, { user, sessions: [] })
       return user
     }
 
@@ -598,11 +605,11 @@ export const make = (options: FakeOkta.Options = {}): Effect.Effect<FakeOkta.Ser
         expiresAt: nextExpiry(at, at),
         lastPasswordVerification: at,
         lastFactorVerification: undefined,
-        amr: ["pwd"],
-        idp: { id: orgId, type: "OKTA" }
+        amr: passwordOnly,
+        idp: orgIdp
       }
       sessions.set(session.id, session)
-      users.get(user.id)?.sessions.add(session.id)
+      users.get(user.id)?.sessions.push(session.id)
       return session
     }
 
@@ -854,6 +861,16 @@ export const make = (options: FakeOkta.Options = {}): Effect.Effect<FakeOkta.Ser
           const at = yield* now
           const seeded: Array<Session> = []
           for (let i = 0; i < count; i++) seeded.push(sessionOf(newSession(newUser(undefined), at)))
+          return seeded
+        }),
+      seedSessionIds: (count) =>
+        Effect.gen(function*() {
+          if (!Number.isInteger(count) || count < 0) {
+            return yield* new InvalidSetting({ setting: "count", detail: `must be a whole number >= 0, got ${count}` })
+          }
+          const at = yield* now
+          const seeded: Array<SessionId> = []
+          for (let i = 0; i < count; i++) seeded.push(newSession(newUser(undefined), at).id)
           return seeded
         }),
       lookupSession: (sessionId) =>
