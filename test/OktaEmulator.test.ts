@@ -205,7 +205,7 @@ describe("OktaEmulator on the wire", () => {
 
         yield* okta.setRateLimit("sessions", { limit: 600, window: "1 minute" })
         yield* okta.setConcurrencyLimit(2)
-        yield* okta.setFaults({ latencyMillis: 150 })
+        yield* okta.setFaults({ latencyMillis: 600 }) // long enough for all five to be in flight together, even on a busy machine
         const answers = yield* Effect.all(Array.from({ length: 5 }, () => call("/api/v1/sessions/nope")), { concurrency: "unbounded" })
         const rejected = answers.filter((answer) => answer.status === 429)
         expect(rejected).toHaveLength(3)
