@@ -206,7 +206,8 @@ export class InvalidOptions extends Schema.TaggedError<InvalidOptions>()("Invali
 /**
  * Why a session was dropped after failing: `Forbidden` (403), `Rejected` (another error that a
  * retry cannot fix: 401, an unexpected status, an undecodable answer), `RetriesExhausted` (the
- * retry schedule gave up) or `Expired` (it kept failing until its `expiresAt`).
+ * retry schedule gave up) or `Expired` (it kept failing until its `expiresAt`, or the next try —
+ * a retry, or the end of a 429 pause — would come after it).
  *
  * @since 0.1.0
  */
@@ -567,7 +568,7 @@ export const make = Effect.fn("Keepalive.make")(function*(options: Options = {})
     )
   )
 
-  const stats = Effect.sync((): Stats => {
+  const stats = Effect.map(Clock.currentTimeMillis, (now): Stats => {
     let cumulative = 0
     const lag = lagBoundaries.map((le, i) => {
       cumulative += lagCounts[i] ?? 0
@@ -580,7 +581,7 @@ export const make = Effect.fn("Keepalive.make")(function*(options: Options = {})
       inFlight,
       maxInFlight,
       ...counts,
-      pausedUntil: pausedUntil > 0 ? Option.some(DateTime.unsafeMake(pausedUntil)) : Option.none(),
+      pausedUntil: pausedUntil > now ? Option.some(DateTime.unsafeMake(pausedUntil)) : Option.none(),
       worstLag: Duration.millis(worstLag),
       lag,
       budget: { limit: settings.limit, interval: settings.interval }
@@ -648,7 +649,6 @@ export const make = Effect.fn("Keepalive.make")(function*(options: Options = {})
       const now = yield* Clock.currentTimeMillis
       const expiresAt = DateTime.toEpochMillis(session.expiresAt)
       records.setExpiresAt(slot, expiresAt)
-      records.setFailureCount(slot, 0)
       retryStates.delete(slot)
       const due = yield* plan(sessionId, expiresAt, now)
       yield* publish(Event.Refreshed({ sessionId, session, lag: Duration.millis(lag ?? 0) }))
@@ -691,7 +691,6 @@ export const make = Effect.fn("Keepalive.make")(function*(options: Options = {})
       const at = Math.min(Math.max(now, ScheduleIntervals.start(decision.intervals)), deadline)
       if (at <= now && deadline <= now) return yield* fail(slot, sessionId, "Expired", error)
       retryStates.set(slot, state)
-      records.setFailureCount(slot, records.failureCount(slot) + 1)
       counts.retried++
       yield* Metric.increment(metrics.retried)
       records.reschedule(slot, at, at)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber, Layer, Option, Queue, Schedule, Scope, TestClock } from "effect"
+import { Clock, DateTime, Duration, Effect, Exit, Fiber, Layer, Option, Queue, Random, Schedule, Scope, TestClock } from "effect"
 import { Keepalive, OktaError, Sessions } from "effect-okta-sessions"
 import { FakeOkta, InMemorySessions } from "effect-okta-sessions/testing"
 
@@ -141,6 +141,42 @@ describe("Keepalive", () => {
       const kept = [...first.slice(10).map((s) => s.id), ...bare, ...later.map((s) => s.id)]
       expect((yield* keepalive.stats).tracked).toBe(kept.length)
       for (const id of kept) expect(Option.isSome(yield* okta.lookupSession(id))).toBe(true)
+      yield* Scope.close(scope, Exit.void)
+    }).pipe(Effect.provide(fakeOrg({ idleWindow: "2 minutes" }))))
+
+  it.scoped("keeps its records straight through random adds and removes", () =>
+    Effect.gen(function*() {
+      const okta = yield* FakeOkta.FakeOkta
+      const seeded = yield* okta.seedSessions(400)
+      const { events, keepalive, scope } = yield* startKeepalive({ tick: "5 seconds", budget: windowBudget })
+      const expected = new Set<string>()
+      for (let round = 0; round < 12; round++) {
+        for (let k = 0; k < 60; k++) {
+          const session = seeded[yield* Random.nextIntBetween(0, seeded.length)]!
+          if (expected.has(session.id)) {
+            expect(yield* keepalive.remove(session.id)).toBe(true)
+            expected.delete(session.id)
+          } else {
+            // only sessions with time left: one about to expire may rightly be found gone
+            const alive = yield* okta.lookupSession(session.id)
+            const now = yield* Clock.currentTimeMillis
+            if (Option.isSome(alive) && DateTime.toEpochMillis(alive.value.expiresAt) - now > 30_000) {
+              expect(yield* keepalive.add(k % 2 === 0 ? session.id : alive.value)).toBe(true)
+              expected.add(session.id)
+            }
+          }
+        }
+        yield* TestClock.adjust("20 seconds")
+        const tracked = (yield* keepalive.tracked).map(([id]) => id)
+        expect(new Set(tracked)).toEqual(expected)
+        const stats = yield* keepalive.stats
+        expect(stats.tracked).toBe(expected.size)
+        expect(stats.queued + stats.inFlight).toBeLessThanOrEqual(expected.size)
+        // every tracked session is alive in the org
+        for (const id of tracked) expect(Option.isSome(yield* okta.lookupSession(id))).toBe(true)
+      }
+      // no session was reported gone or failed: removed ones simply stopped
+      expect(events.filter((event) => event._tag !== "Refreshed")).toEqual([])
       yield* Scope.close(scope, Exit.void)
     }).pipe(Effect.provide(fakeOrg({ idleWindow: "2 minutes" }))))
 

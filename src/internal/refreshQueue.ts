@@ -30,8 +30,6 @@ export class RefreshQueue<Id extends string> {
   private planned: Float64Array
   /** the session's expiresAt, epoch ms, or NaN when unknown */
   private expiry: Float64Array
-  /** transient failures in a row */
-  private failures: Uint16Array
   /** bumped every time the slot is freed, so a worker can tell its job went stale */
   private generations: Uint32Array
   /** slot -> position in the heap, or NOT_QUEUED / DISPATCHED */
@@ -50,7 +48,6 @@ export class RefreshQueue<Id extends string> {
     this.due = new Float64Array(capacity)
     this.planned = new Float64Array(capacity)
     this.expiry = new Float64Array(capacity)
-    this.failures = new Uint16Array(capacity)
     this.generations = new Uint32Array(capacity)
     this.position = new Int32Array(capacity).fill(NOT_QUEUED)
     this.heap = new Int32Array(capacity)
@@ -96,14 +93,6 @@ export class RefreshQueue<Id extends string> {
     return this.planned[slot] ?? 0
   }
 
-  failureCount(slot: number): number {
-    return this.failures[slot] ?? 0
-  }
-
-  setFailureCount(slot: number, count: number): void {
-    this.failures[slot] = Math.min(count, 0xffff)
-  }
-
   setExpiresAt(slot: number, expiresAt: number): void {
     this.expiry[slot] = expiresAt
   }
@@ -126,7 +115,6 @@ export class RefreshQueue<Id extends string> {
     this.index.set(id, slot)
     this.ids[slot] = id
     this.expiry[slot] = expiresAt
-    this.failures[slot] = 0
     this.push(slot, planned, due)
     return slot
   }
@@ -175,7 +163,7 @@ export class RefreshQueue<Id extends string> {
 
   private grow(): void {
     const capacity = this.due.length * 2
-    const widen = <A extends Float64Array | Uint16Array | Uint32Array | Int32Array>(
+    const widen = <A extends Float64Array | Uint32Array | Int32Array>(
       from: A,
       make: (n: number) => A
     ): A => {
@@ -186,7 +174,6 @@ export class RefreshQueue<Id extends string> {
     this.due = widen(this.due, (n) => new Float64Array(n))
     this.planned = widen(this.planned, (n) => new Float64Array(n))
     this.expiry = widen(this.expiry, (n) => new Float64Array(n))
-    this.failures = widen(this.failures, (n) => new Uint16Array(n))
     this.generations = widen(this.generations, (n) => new Uint32Array(n))
     const position = new Int32Array(capacity).fill(NOT_QUEUED)
     position.set(this.position)
