@@ -25,9 +25,11 @@ import * as MetricBoundaries from "effect/MetricBoundaries"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
+import * as Random from "effect/Random"
 import * as RateLimiter from "effect/RateLimiter"
 import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
+import * as ScheduleInterval from "effect/ScheduleInterval"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -111,14 +113,14 @@ export const refreshSchedule = (options?: {
   readonly jitter?: { readonly min: number; readonly max: number } | undefined
 }): RefreshSchedule => {
   const lead = options?.lead ?? defaultLead
-  const jitter = options?.jitter ?? { min: 0.6, max: 1 }
-  return Schedule.identity<RefreshWindow>().pipe(
-    Schedule.addDelay((window) => {
-      const wait = Duration.toMillis(window.remaining) - Duration.toMillis(lead(window.remaining))
-      return Duration.millis(Math.max(0, wait))
-    }),
-    Schedule.jitteredWith(jitter)
-  )
+  const { max, min } = options?.jitter ?? { min: 0.6, max: 1 }
+  // one step is one `Random.next`: a million sessions are planned in seconds, not minutes
+  return Schedule.makeWithState<void, RefreshWindow, RefreshWindow>(undefined, (now, window) =>
+    Effect.map(Random.next, (random) => {
+      const wait = Math.max(0, Duration.toMillis(window.remaining) - Duration.toMillis(lead(window.remaining)))
+      const factor = min * (1 - random) + max * random
+      return [undefined, window, ScheduleDecision.continueWith(ScheduleInterval.after(now + wait * factor))] as const
+    }))
 }
 
 /**
