@@ -5,9 +5,9 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as Fs from "node:fs/promises"
 import { Console, Duration, Effect, Option, ParseResult, Redacted, Schema } from "effect"
 import { FakeOkta, OktaEmulator } from "effect-okta-sessions/testing"
 
@@ -74,10 +74,11 @@ const emulator = Command.make("emulator", options, (config) =>
   Effect.gen(function*() {
     const okta = yield* FakeOkta.FakeOkta
     const running = yield* OktaEmulator.OktaEmulator
-    const seeded = yield* okta.seedSessions(config.sessions)
+    const seeded = yield* okta.seedSessionIds(config.sessions)
     if (Option.isSome(config.idsOut)) {
       const path = config.idsOut.value
-      yield* Effect.promise(() => Fs.writeFile(path, seeded.map((session) => `${session.id}\n`).join("")))
+      const fs = yield* FileSystem.FileSystem
+      yield* fs.writeFileString(path, seeded.map((id) => `${id}\n`).join(""))
     }
     const token = Redacted.value(running.apiToken)
     yield* Console.log(`Okta emulator listening on ${running.url} with ${seeded.length} sessions`)
