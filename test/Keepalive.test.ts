@@ -1,5 +1,21 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, DateTime, Duration, Effect, Exit, Fiber, Layer, Option, Queue, Random, Schedule, Scope, TestClock } from "effect"
+import {
+  Clock,
+  DateTime,
+  Duration,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  Metric,
+  Option,
+  Queue,
+  Random,
+  Schedule,
+  Scope,
+  Stream,
+  TestClock
+} from "effect"
 import { Keepalive, OktaError, Sessions } from "effect-okta-sessions"
 import { FakeOkta, InMemorySessions } from "effect-okta-sessions/testing"
 
@@ -80,6 +96,10 @@ describe("Keepalive", () => {
       expect(stats.refreshed).toBe(refreshed.length)
       expect(Duration.toMillis(stats.worstLag)).toBeLessThanOrEqual(5000)
       expect(stats.lag.at(-1)?.count).toBe(stats.refreshed)
+      // the same counts as Effect metrics (shared by every worker in the process, hence at least)
+      expect((yield* Metric.value(Keepalive.metrics.refreshed)).count).toBeGreaterThanOrEqual(stats.refreshed)
+      expect((yield* Metric.value(Keepalive.metrics.lag)).count).toBeGreaterThanOrEqual(stats.refreshed)
+      expect((yield* Metric.value(Keepalive.metrics.tracked)).value).toBe(100)
       yield* Scope.close(scope, Exit.void)
     }).pipe(Effect.provide(fakeOrg({ idleWindow: "2 minutes" }))))
 
@@ -178,6 +198,25 @@ describe("Keepalive", () => {
       // no session was reported gone or failed: removed ones simply stopped
       expect(events.filter((event) => event._tag !== "Refreshed")).toEqual([])
       yield* Scope.close(scope, Exit.void)
+    }).pipe(Effect.provide(fakeOrg({ idleWindow: "2 minutes" }))))
+
+  it.scoped("events are a Stream", () =>
+    Effect.gen(function*() {
+      const okta = yield* FakeOkta.FakeOkta
+      const [kept, revoked] = yield* okta.seedSessions(2)
+      const keepalive = yield* Keepalive.make({ tick: "1 second" })
+      const gone = yield* keepalive.events.pipe(
+        Stream.filter(Keepalive.Event.$is("Gone")),
+        Stream.take(1),
+        Stream.runCollect,
+        Effect.fork
+      )
+      yield* TestClock.adjust("0 millis")
+      yield* okta.revokeSession(revoked!.id)
+      yield* keepalive.addAll([kept!.id, revoked!.id])
+      yield* TestClock.adjust("1 second")
+      const [event] = yield* Fiber.join(gone)
+      expect(event?.sessionId).toBe(revoked!.id)
     }).pipe(Effect.provide(fakeOrg({ idleWindow: "2 minutes" }))))
 
   it.scoped("reports a revoked session as gone and stops tracking it", () =>
