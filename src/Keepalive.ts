@@ -92,8 +92,9 @@ export const defaultLead = (remaining: Duration.Duration): Duration.Duration =>
 /**
  * Builds a refresh schedule: wait for `remaining - lead(remaining)`, shortened by a random factor
  * in `[jitter.min, jitter.max]` so that sessions created together do not refresh together. Jitter
- * only makes a refresh earlier; the defaults (`defaultLead`, `0.6..1`) refresh somewhere between
- * 45% and 75% of the way through the remaining window.
+ * only makes a refresh earlier (factors are kept within `[0, 1]`, `max` at least `min`); the
+ * defaults (`defaultLead`, `0.6..1`) refresh somewhere between 45% and 75% of the way through the
+ * remaining window.
  *
  * @example
  * ```ts
@@ -113,7 +114,10 @@ export const refreshSchedule = (options?: {
   readonly jitter?: { readonly min: number; readonly max: number } | undefined
 }): RefreshSchedule => {
   const lead = options?.lead ?? defaultLead
-  const { max, min } = options?.jitter ?? { min: 0.6, max: 1 }
+  const jitter = options?.jitter ?? { min: 0.6, max: 1 }
+  const clamp = (x: number, low: number) => (Number.isFinite(x) ? Math.min(1, Math.max(low, x)) : low)
+  const min = clamp(jitter.min, 0)
+  const max = clamp(jitter.max, min)
   // one step is one `Random.next`: a million sessions are planned in seconds, not minutes
   return Schedule.makeWithState<void, RefreshWindow, RefreshWindow>(undefined, (now, window) =>
     Effect.map(Random.next, (random) => {
