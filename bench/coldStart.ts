@@ -17,7 +17,7 @@ const root = fileURLToPath(new URL("..", import.meta.url))
 const outRoot = cacheDirectory("coldstart")
 
 /** A client of the cold-start table; `undici` is the floor. */
-export type ColdStartClient = "undici" | "effect-undici" | "okta-sdk"
+export type ColdStartClient = "undici" | "effect-undici" | "effect-fetch" | "okta-sdk"
 
 /** Node itself, starting and printing the same line with no request: what no client can beat. */
 const emptyNode: ColdStartVariant = {
@@ -31,6 +31,7 @@ export type ColdStartMode = "tsx" | "node" | "bundle"
 const entryOf: Record<ColdStartClient, string> = {
   undici: "bench/coldstart/undici.ts",
   "effect-undici": "bench/coldstart/effect.ts",
+  "effect-fetch": "bench/coldstart/effect-fetch.ts",
   "okta-sdk": "bench/coldstart/okta-sdk.ts"
 }
 
