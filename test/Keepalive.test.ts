@@ -200,6 +200,18 @@ describe("Keepalive", () => {
       yield* Scope.close(scope, Exit.void)
     }).pipe(Effect.provide(fakeOrg({ idleWindow: "2 minutes" }))))
 
+  it.scoped("as a layer over Sessions", () =>
+    Effect.gen(function*() {
+      const okta = yield* FakeOkta.FakeOkta
+      const [session] = yield* okta.seedSessions(1)
+      const keepalive = yield* Keepalive.Keepalive
+      yield* keepalive.add(session!.id)
+      yield* TestClock.adjust("1 second")
+      expect((yield* keepalive.stats).refreshed).toBe(1)
+    }).pipe(
+      Effect.provide(Keepalive.layer({ tick: "1 second" }).pipe(Layer.provideMerge(fakeOrg({ idleWindow: "2 minutes" }))))
+    ))
+
   it.scoped("events are a Stream", () =>
     Effect.gen(function*() {
       const okta = yield* FakeOkta.FakeOkta
