@@ -168,7 +168,7 @@ export const formatSummary = (summary: Summary): string => {
  * Keeps `ids` alive for `options.duration` (or until interrupted) with a worker over the `Sessions`
  * in context, then stops it gracefully and returns the summary.
  */
-const keepAlive = (ids: ReadonlyArray<Session.SessionId>, org: OrgView, options: RunOptions) =>
+const keepAlive = (ids: ReadonlyArray<Session.SessionId | Session.Session>, org: OrgView, options: RunOptions) =>
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
       const { output } = options
@@ -322,14 +322,16 @@ export const runOnEmulator = (options: RunOptions) =>
     }
     const okta = yield* FakeOkta.FakeOkta
     const emulator = yield* OktaEmulator.OktaEmulator
-    const seeded = yield* okta.seedSessions(options.sessions)
+    // signed in at random times over the last half window, so that expiries (and so refreshes)
+    // spread over the run instead of all falling after it
+    const seeded = yield* okta.seedSessions(options.sessions, { maxAge: Duration.times(options.idleWindow, 0.5) })
     yield* okta.setFaults({ tooManyRequestsRate: options.faultRate / 2, serverErrorRate: options.faultRate / 2 })
     yield* options.output.write(
       `emulator at ${emulator.url}: ${count(seeded.length)} sessions, idle window ${Duration.format(options.idleWindow)}, ` +
         `rate limit ${count(options.rateLimit)}/min (the worker uses ${Math.round(options.share * 100)}%), ` +
         `${(options.faultRate * 100).toFixed(1)}% of answers 429 or 5xx\n`
     )
-    return yield* keepAlive(seeded.map((session) => session.id), {
+    return yield* keepAlive(seeded, {
       mode: "emulator",
       hasExpired: (sessionId, _known, now) =>
         Effect.map(okta.lookupSession(sessionId), (alive) =>

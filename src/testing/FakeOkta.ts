@@ -320,6 +320,17 @@ export interface Reply {
 }
 
 /**
+ * Options of `seedSessions`. With `maxAge`, each session is made as if signed in a random time up
+ * to `maxAge` ago (and not used since), so expiries spread out as in a live org instead of all
+ * falling at once.
+ *
+ * @since 0.1.0
+ */
+export interface SeedOptions {
+  readonly maxAge?: Duration.DurationInput | undefined
+}
+
+/**
  * The fake org as a service.
  *
  * @since 0.1.0
@@ -371,7 +382,10 @@ export declare namespace FakeOkta {
     /** Starts a session for a user as if they had signed in in a browser. */
     readonly startSession: (userId: UserId) => Effect.Effect<Session, UnknownUser>
     /** Creates `count` users with one session each and returns the sessions, in order. */
-    readonly seedSessions: (count: number) => Effect.Effect<ReadonlyArray<Session>, InvalidSetting>
+    readonly seedSessions: (
+      count: number,
+      options?: SeedOptions
+    ) => Effect.Effect<ReadonlyArray<Session>, InvalidSetting>
     /** As `seedSessions`, answering only the ids: lighter for hundreds of thousands of sessions. */
     readonly seedSessionIds: (count: number) => Effect.Effect<ReadonlyArray<SessionId>, InvalidSetting>
     /** The session as the org holds it now, if it exists and has neither expired nor been revoked. */
@@ -853,14 +867,20 @@ export const make = (options: FakeOkta.Options = {}): Effect.Effect<FakeOkta.Ser
           const user = yield* userOrFail(userId)
           return sessionOf(newSession(user, yield* now))
         }),
-      seedSessions: (count) =>
+      seedSessions: (count, seedOptions) =>
         Effect.gen(function*() {
           if (!Number.isInteger(count) || count < 0) {
             return yield* new InvalidSetting({ setting: "count", detail: `must be a whole number >= 0, got ${count}` })
           }
+          const maxAgeMillis = seedOptions?.maxAge === undefined
+            ? 0
+            : Duration.toMillis(yield* positiveDuration("maxAge", seedOptions.maxAge))
           const at = yield* now
           const seeded: Array<Session> = []
-          for (let i = 0; i < count; i++) seeded.push(sessionOf(newSession(newUser(undefined), at)))
+          for (let i = 0; i < count; i++) {
+            const age = maxAgeMillis === 0 ? 0 : Math.floor((yield* Random.next) * maxAgeMillis)
+            seeded.push(sessionOf(newSession(newUser(undefined), at - age)))
+          }
           return seeded
         }),
       seedSessionIds: (count) =>
