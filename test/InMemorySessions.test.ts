@@ -29,6 +29,25 @@ describe("InMemorySessions", () => {
       expect(gone).toMatchObject({ status: 404, errorCode: "E0000007" })
     }).pipe(Effect.provide(TestLayer())))
 
+  it.effect("seeds sessions signed in up to maxAge ago, so their expiries spread over that span", () =>
+    Effect.gen(function*() {
+      const okta = yield* FakeOkta.FakeOkta
+      yield* TestClock.adjust(Duration.hours(10))
+      const now = Duration.toMillis(Duration.hours(10))
+      const idle = Duration.toMillis(Duration.hours(2))
+      const seeded = yield* okta.seedSessions(200, { maxAge: "1 hour" })
+      for (const session of seeded) {
+        const age = now - session.createdAt.epochMillis
+        expect(age).toBeGreaterThanOrEqual(0)
+        expect(age).toBeLessThan(Duration.toMillis(Duration.hours(1)))
+        expect(session.expiresAt.epochMillis).toBe(session.createdAt.epochMillis + idle)
+      }
+      const expiries = new Set(seeded.map((session) => session.expiresAt.epochMillis))
+      expect(expiries.size).toBeGreaterThan(150)
+      const refused = yield* Effect.flip(okta.seedSessions(1, { maxAge: "-1 second" }))
+      expect(refused._tag).toBe("InvalidSetting")
+    }).pipe(Effect.provide(TestLayer())))
+
   it.effect("expires a session after the idle window, on the TestClock", () =>
     Effect.gen(function*() {
       const okta = yield* FakeOkta.FakeOkta
