@@ -8,7 +8,7 @@
  * the results replace the generated part of BENCHMARKS.md.
  */
 import { spawn } from "node:child_process"
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as Os from "node:os"
 import { pathToFileURL } from "node:url"
@@ -590,7 +590,8 @@ const usage = `npm run bench -- [options]
   --chunked           the fake Okta sends Session bodies chunked, without Content-Length
   --write             replace the generated part of BENCHMARKS.md with the results
   --profile CLIENT OPERATION CONCURRENCY REQUESTS
-                      instead: run one client under node --cpu-prof and print its top frames
+                      instead: run one client under node --cpu-prof, print its top frames
+                      and keep the profile as ./bench-CLIENT-OPERATION-CONCURRENCY.cpuprofile
   --json PATH         also write the raw report as JSON`
 
 /** Runs bench/profile.ts (bundled) under `node --cpu-prof` and prints the summary of its profile. */
@@ -617,7 +618,12 @@ const profile = async (args: ReadonlyArray<string>): Promise<void> => {
     .map((name) => join(directory, name))
     .sort((a, b) => statSync(b).size - statSync(a).size)
   if (largest === undefined) throw new Error(`no profile in ${directory}`)
-  process.stdout.write(`${largest}\n${formatProfileSummary(summariseProfile(largest, script))}\n`)
+  const summary = formatProfileSummary(summariseProfile(largest, script))
+  // Keep the profile (git ignores *.cpuprofile) and the bundle it refers to; drop the rest of the run.
+  const kept = join(process.cwd(), `bench-${args.slice(0, 3).join("-")}.cpuprofile`)
+  copyFileSync(largest, kept)
+  removeRunDirectory()
+  process.stdout.write(`${kept}\n${summary}\n`)
 }
 
 const main = async (argv: ReadonlyArray<string>): Promise<void> => {
