@@ -150,7 +150,13 @@ export const make: Effect.Effect<OktaHttpClient.Service, never, OktaConfig | Htt
   function*() {
     const config = yield* OktaConfig
     const throttle = Option.isSome(config.throttle) ? yield* Throttle.make(config.throttle.value) : undefined
-    const client = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, config.propagateTraceHeaders)
+    const userClient = yield* HttpClient.HttpClient
+    // The platform client opens its own span per request and records every header on it; `Sessions.*`
+    // already has the span, so the inner one is skipped. Trace headers are only written inside that
+    // span, so it stays when they are to be sent.
+    const client = config.propagateTraceHeaders
+      ? HttpClient.withTracerPropagation(userClient, true)
+      : HttpClient.withTracerDisabledWhen(userClient, () => true)
     const baseHeaders = {
       accept: "application/json",
       "user-agent": config.userAgent

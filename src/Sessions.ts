@@ -12,6 +12,7 @@ import * as Layer from "effect/Layer"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import type * as Tracer from "effect/Tracer"
 import type { OktaConfig } from "./OktaConfig.js"
 import * as OktaError from "./OktaError.js"
 import * as OktaHttpClient from "./OktaHttpClient.js"
@@ -180,6 +181,12 @@ const decodeSession = (
       )
   })
 
+/**
+ * Each operation's span is the client span of its call to Okta (the platform client's own per-request
+ * span is turned off by `OktaHttpClient` unless trace headers are sent).
+ */
+const clientSpan: Tracer.SpanOptions = { kind: "client" }
+
 const sessionPath = (sessionId: SessionId) => `/api/v1/sessions/${encodeURIComponent(sessionId)}`
 
 /**
@@ -198,7 +205,7 @@ export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHtt
   const voidCall = <Documented extends OktaError.DocumentedTag>(request: OktaHttpClient.OktaRequest<Documented>) =>
     Effect.asVoid(http.execute(request))
 
-  const createSession = Effect.fn("Sessions.createSession")(function*(sessionToken: Redacted.Redacted<string>) {
+  const createSession = Effect.fn("Sessions.createSession", clientSpan)(function*(sessionToken: Redacted.Redacted<string>) {
     yield* Effect.annotateCurrentSpan("okta.operation", "createSession")
     return yield* sessionCall({
       method: "POST",
@@ -213,7 +220,7 @@ export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHtt
     })
   })
 
-  const getSession = Effect.fn("Sessions.getSession")(function*(sessionId: SessionId) {
+  const getSession = Effect.fn("Sessions.getSession", clientSpan)(function*(sessionId: SessionId) {
     yield* Effect.annotateCurrentSpan({ "okta.operation": "getSession", "okta.session_id": sessionId })
     return yield* sessionCall({
       method: "GET",
@@ -226,7 +233,7 @@ export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHtt
     })
   })
 
-  const refreshSession = Effect.fn("Sessions.refreshSession")(function*(sessionId: SessionId) {
+  const refreshSession = Effect.fn("Sessions.refreshSession", clientSpan)(function*(sessionId: SessionId) {
     yield* Effect.annotateCurrentSpan({ "okta.operation": "refreshSession", "okta.session_id": sessionId })
     return yield* sessionCall({
       method: "POST",
@@ -240,7 +247,7 @@ export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHtt
     })
   })
 
-  const revokeSession = Effect.fn("Sessions.revokeSession")(function*(sessionId: SessionId) {
+  const revokeSession = Effect.fn("Sessions.revokeSession", clientSpan)(function*(sessionId: SessionId) {
     yield* Effect.annotateCurrentSpan({ "okta.operation": "revokeSession", "okta.session_id": sessionId })
     return yield* voidCall({
       method: "DELETE",
@@ -253,7 +260,7 @@ export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHtt
     })
   })
 
-  const getCurrentSession = Effect.fn("Sessions.getCurrentSession")(function*(cookie: SessionCookie) {
+  const getCurrentSession = Effect.fn("Sessions.getCurrentSession", clientSpan)(function*(cookie: SessionCookie) {
     yield* Effect.annotateCurrentSpan("okta.operation", "getCurrentSession")
     return yield* sessionCall({
       method: "GET",
@@ -266,7 +273,7 @@ export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHtt
     })
   })
 
-  const refreshCurrentSession = Effect.fn("Sessions.refreshCurrentSession")(function*(cookie: SessionCookie) {
+  const refreshCurrentSession = Effect.fn("Sessions.refreshCurrentSession", clientSpan)(function*(cookie: SessionCookie) {
     yield* Effect.annotateCurrentSpan("okta.operation", "refreshCurrentSession")
     return yield* sessionCall({
       method: "POST",
@@ -279,7 +286,7 @@ export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHtt
     })
   })
 
-  const closeCurrentSession = Effect.fn("Sessions.closeCurrentSession")(function*(cookie: SessionCookie) {
+  const closeCurrentSession = Effect.fn("Sessions.closeCurrentSession", clientSpan)(function*(cookie: SessionCookie) {
     yield* Effect.annotateCurrentSpan("okta.operation", "closeCurrentSession")
     return yield* voidCall({
       method: "DELETE",
@@ -292,7 +299,7 @@ export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHtt
     })
   })
 
-  const revokeUserSessions = Effect.fn("Sessions.revokeUserSessions")(
+  const revokeUserSessions = Effect.fn("Sessions.revokeUserSessions", clientSpan)(
     function*(userId: UserId, options?: RevokeUserSessionsOptions) {
       yield* Effect.annotateCurrentSpan({ "okta.operation": "revokeUserSessions", "okta.user_id": userId })
       const urlParams: Record<string, string> = {}
