@@ -1,6 +1,9 @@
 import type * as Headers from "@effect/platform/Headers"
 import * as Duration from "effect/Duration"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as MutableQueue from "effect/MutableQueue"
 import * as Random from "effect/Random"
 import { parseHttpDate, parseSmallestInteger, type ThrottleSettings } from "../RateLimit.js"
 
@@ -31,10 +34,59 @@ const isHeld = <A>(result: A | typeof Held): result is typeof Held => result ===
 /** How long a held-back call waits when the budget is spent and the next reset is not yet known. */
 const unknownResetPollMillis = 50
 
+/** A call waiting for a permit. */
+interface Waiter {
+  readonly deferred: Deferred.Deferred<void>
+  /** A released permit was handed to it. */
+  granted: boolean
+  /** It was interrupted before being handed one: skipped. */
+  cancelled: boolean
+}
+
+/**
+ * A cap on effects running at once whose waiters are served first come, first served: a released
+ * permit goes straight to the oldest waiter, so a fiber that releases one cannot take it back ahead
+ * of them (an Effect `Semaphore` lets it, and wakes every waiter on each release). An interrupted
+ * waiter that had just been handed a permit passes it on.
+ */
+const makeFifoPermits = (count: number) => {
+  let free = count
+  const waiters = MutableQueue.unbounded<Waiter>()
+  const release = Effect.sync(() => {
+    for (let waiter = MutableQueue.poll(waiters, undefined); waiter !== undefined; waiter = MutableQueue.poll(waiters, undefined)) {
+      if (!waiter.cancelled) {
+        waiter.granted = true
+        Deferred.unsafeDone(waiter.deferred, Exit.void)
+        return
+      }
+    }
+    free++
+  })
+  return <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.uninterruptibleMask((restore) => {
+      if (free > 0) {
+        free--
+        return Effect.ensuring(restore(effect), release)
+      }
+      return Effect.flatMap(Deferred.make<void>(), (deferred) => {
+        const waiter: Waiter = { deferred, granted: false, cancelled: false }
+        MutableQueue.offer(waiters, waiter)
+        return Effect.matchCauseEffect(restore(Deferred.await(deferred)), {
+          onFailure: (cause) => {
+            if (waiter.granted) return Effect.zipRight(release, Effect.failCause(cause))
+            waiter.cancelled = true
+            return Effect.failCause(cause)
+          },
+          onSuccess: () => Effect.ensuring(restore(effect), release)
+        })
+      })
+    })
+}
+
 /**
  * The throttle of one client layer (so of one org): a budget per endpoint family learned from the
  * `X-Rate-Limit-*` headers of every response and shared by every fiber, and a cap on requests in
- * flight (an Effect `Semaphore`). A call whose family's budget is spent waits for the reset instead
+ * flight (first come, first served). A call whose family's budget is spent waits for the reset instead
  * of being sent; a call that fits pays one permit and a few field updates, with no fiber and no timer.
  */
 export interface Throttle {
@@ -46,7 +98,8 @@ export interface Throttle {
 
 /** Builds a throttle with the given settings. */
 export const make = (settings: ThrottleSettings): Effect.Effect<Throttle> =>
-  Effect.map(Effect.makeSemaphore(settings.maxConcurrency), (semaphore) => {
+  Effect.sync(() => {
+    const withPermit = makeFifoPermits(settings.maxConcurrency)
     const budgets = new Map<string, Budget>()
     const padMillis = Duration.toMillis(settings.pad)
     const jitterMillis = Duration.toMillis(settings.jitter)
@@ -93,7 +146,7 @@ export const make = (settings: ThrottleSettings): Effect.Effect<Throttle> =>
     const run = <A, E, R>(family: string, exchange: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
       const budget = budgetOf(family)
       let wait = 0
-      const gate = semaphore.withPermits(1)(Effect.clockWith((clock): Effect.Effect<A | typeof Held, E, R> => {
+      const gate = withPermit(Effect.clockWith((clock): Effect.Effect<A | typeof Held, E, R> => {
         wait = reserve(budget, clock.unsafeCurrentTimeMillis())
         return wait === 0 ? Effect.ensuring(exchange, budget.answered) : held
       }))
