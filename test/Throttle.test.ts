@@ -118,4 +118,38 @@ describe("throttle on the TestClock", () => {
       expect(most).toBe(3)
       expect(sent.map((entry) => entry.at - start)).toEqual([0, 0, 0, 1_000, 1_000, 1_000, 2_000, 2_000, 2_000])
     }))
+
+  it.effect("permits go first come, first served: a caller that releases one does not take it back ahead of waiters", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      const { client, sent } = fake(() => Effect.as(Effect.sleep("1 second"), ok()))
+      const ids = ["callerA", "callerB", "callerC"].map((id) => Session.SessionId.make(id))
+      const fiber = yield* Effect.fork(withSessions(client, { throttle: { maxConcurrency: 1 } }, (sessions) =>
+        Effect.forEach(ids, (id) => Effect.repeatN(sessions.getSession(id), 2), { concurrency: "unbounded" })))
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(fiber)
+      const callers = sent.map((entry) => entry.request.url.pathname.replace(/^.*\/caller/, ""))
+      expect(callers).toEqual(["A", "B", "C", "A", "B", "C", "A", "B", "C"])
+    }))
+
+  it.effect("a caller interrupted while waiting for a permit leaves the cap whole", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      const { client, sent } = fake(() => Effect.as(Effect.sleep("1 second"), ok()))
+      const fiber = yield* Effect.fork(withSessions(client, { throttle: { maxConcurrency: 2 } }, (sessions) =>
+        Effect.gen(function*() {
+          const first = yield* Effect.fork(Effect.forEach([1, 2], () => sessions.getSession(sessionId), { concurrency: "unbounded" }))
+          yield* Effect.repeatN(Effect.yieldNow(), 9)
+          const waiting = yield* Effect.fork(sessions.getSession(sessionId))
+          // Let it queue behind the two in flight, then give up on it.
+          yield* Effect.repeatN(Effect.yieldNow(), 9)
+          yield* Fiber.interrupt(waiting)
+          yield* Fiber.join(first)
+          // Both permits are back: two more calls go out at once.
+          yield* Effect.forEach([1, 2], () => sessions.getSession(sessionId), { concurrency: "unbounded" })
+        })))
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(fiber)
+      expect(sent.map((entry) => entry.at - start)).toEqual([0, 0, 1_000, 1_000])
+    }))
 })
