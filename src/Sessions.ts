@@ -116,7 +116,6 @@ export type RevokeUserSessionsError =
   | OktaError.TooManyRequests
   | OktaError.CommonError
 
-const parseJsonBody = Schema.decodeUnknownEither(Schema.parseJson())
 const decodeSessionValue = Schema.decodeUnknownEither(Session, { onExcessProperty: "ignore" })
 const encodeCreateRequest = Schema.encodeSync(Schema.parseJson(CreateSessionRequest))
 const textDecoder = new TextDecoder()
@@ -136,7 +135,7 @@ const describeIssue = (issue: ParseResult.ArrayFormatterIssue): string => {
 /** A 2xx body as a Session, or what is wrong with it. */
 const decodeSessionBody = (body: string): Either.Either<Session, string> => {
   if (body.length === 0) return Either.left("the body is empty, expected a Session")
-  const json = parseJsonBody(body)
+  const json = Either.try((): unknown => JSON.parse(body))
   if (Either.isLeft(json)) return Either.left("the body is not JSON, expected a Session")
   return Either.mapLeft(decodeSessionValue(json.right), describeIssues)
 }
