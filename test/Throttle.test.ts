@@ -33,6 +33,34 @@ describe("throttle on the TestClock", () => {
       expect(second).toBeLessThan(5_000 + 200 + 250)
     }))
 
+  it.effect("the window's end is placed by every Date seen: their one-second steps narrow the clock offset", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      // Okta's clock runs 700 ms ahead of ours; the window ends at start + 5 s by Okta's, start + 4.3 s by ours.
+      const { client, sent } = fake((index, now) =>
+        ok({
+          date: httpDate(now + 700),
+          "x-rate-limit-limit": "600",
+          "x-rate-limit-remaining": index === 0 ? "5" : index === 1 ? "0" : "100",
+          "x-rate-limit-reset": String(epochSeconds(start) + (index < 2 ? 5 : 10))
+        }))
+      const fiber = yield* Effect.fork(withSessions(client, {}, (sessions) =>
+        Effect.gen(function*() {
+          // At +0 Okta's Date says +0: by this answer alone the offset is at least 0 and the end at +5 s ...
+          yield* sessions.getSession(sessionId)
+          // ... at +400 ms it says +1 s: the offset is at least 600 ms. This answer spends the window.
+          yield* Effect.sleep(400)
+          yield* sessions.getSession(sessionId)
+          yield* sessions.getSession(sessionId)
+        })))
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(fiber)
+      const third = (sent[2]?.at ?? 0) - start
+      expect(third).toBeGreaterThanOrEqual(4_300)
+      // by the offset of 600 ms, plus at most the pad (200 ms) and the jitter (250 ms); the first Date alone says start + 5 s
+      expect(third).toBeLessThan(4_400 + 200 + 250)
+    }))
+
   it.effect("without Date, the reset is placed by the local clock", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(start)

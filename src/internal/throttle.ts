@@ -159,7 +159,24 @@ export const make = (settings: ThrottleSettings): Effect.Effect<Throttle> =>
       return again
     }
 
+    /**
+     * The server's clock minus ours, in milliseconds, at least: the largest `Date − received at` seen
+     * (`Date` is whole seconds, sent before the answer reaches us, so each answer bounds it from below
+     * and answers at different points of a second narrow it to about the network delay). `-Infinity`
+     * before any `Date`.
+     */
+    let offsetLowMillis = -Infinity
+
+    const learnOffset = (headers: Headers.Headers, nowMillis: number): void => {
+      const serverDate = parseHttpDate(headers["date"])
+      if (serverDate === undefined) return
+      const low = serverDate - nowMillis
+      // Below what we know by more than a second: one of the clocks moved; start again from this answer.
+      if (low > offsetLowMillis || low + 1000 < offsetLowMillis) offsetLowMillis = low
+    }
+
     const observe = (family: string, headers: Headers.Headers, nowMillis: number): void => {
+      learnOffset(headers, nowMillis)
       const remaining = parseSmallestInteger(headers["x-rate-limit-remaining"])
       const reset = parseSmallestInteger(headers["x-rate-limit-reset"])
       if (remaining === undefined || reset === undefined) return
@@ -171,23 +188,30 @@ export const make = (settings: ThrottleSettings): Effect.Effect<Throttle> =>
       const known = remaining - Math.max(0, budget.inFlight - 1)
       if (reset > budget.resetEpochSeconds) {
         budget.resetEpochSeconds = reset
-        budget.resetAtMillis = resetAt(reset, headers, nowMillis)
+        budget.resetAtMillis = resetAt(reset, nowMillis)
         budget.limit = limit
         budget.remaining = known
       } else if (reset === budget.resetEpochSeconds) {
         budget.remaining = Math.min(budget.remaining, known)
-        // Our clock said the window was over but Okta still counts in it: learn its end again.
-        if (budget.resetAtMillis === Infinity) budget.resetAtMillis = resetAt(reset, headers, nowMillis)
+        if (budget.resetAtMillis === Infinity) {
+          // Our clock said the window was over but Okta still counts in it: learn its end again, by
+          // this answer alone (its `Date` is still inside the window).
+          const serverDate = parseHttpDate(headers["date"])
+          budget.resetAtMillis = serverDate === undefined
+            ? resetAt(reset, nowMillis)
+            : nowMillis + reset * 1000 - serverDate
+        } else if (offsetLowMillis !== -Infinity) {
+          // The offset may have narrowed: the end can only come closer.
+          budget.resetAtMillis = Math.min(budget.resetAtMillis, reset * 1000 - offsetLowMillis)
+        }
       }
     }
 
-    /** When a window ends by the local clock: by the server's `Date` when there is one. */
-    const resetAt = (reset: number, headers: Headers.Headers, nowMillis: number): number => {
-      const serverDate = parseHttpDate(headers["date"])
-      return serverDate === undefined
+    /** When a window ends by the local clock: by the servers' `Date`s when there have been any. */
+    const resetAt = (reset: number, nowMillis: number): number =>
+      offsetLowMillis === -Infinity
         ? Math.min(reset * 1000, nowMillis + maxWaitWithoutDateMillis)
-        : nowMillis + reset * 1000 - serverDate
-    }
+        : reset * 1000 - offsetLowMillis
 
     return { run, observe }
   })
