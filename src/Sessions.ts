@@ -16,6 +16,7 @@ import type * as Tracer from "effect/Tracer"
 import type { OktaConfig } from "./OktaConfig.js"
 import * as OktaError from "./OktaError.js"
 import * as OktaHttpClient from "./OktaHttpClient.js"
+import { endpoints } from "./internal/endpoints.js"
 import { CreateSessionRequest, Session, type SessionCookie, type SessionId, type UserId } from "./Session.js"
 
 /**
@@ -206,96 +207,52 @@ export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHtt
 
   const createSession = Effect.fn("Sessions.createSession", clientSpan)(function*(sessionToken: Redacted.Redacted<string>) {
     yield* Effect.annotateCurrentSpan("okta.operation", "createSession")
+    // `retrySafe` is false: a session token is single-use, so it is never sent twice unless Okta
+    // refused it with a 429.
     return yield* sessionCall({
-      method: "POST",
-      pathTemplate: "/api/v1/sessions",
+      ...endpoints.createSession,
       path: "/api/v1/sessions",
       body: encodeCreateRequest(new CreateSessionRequest({ sessionToken })),
-      credential: "apiToken",
-      documented: ["BadRequest", "Forbidden", "TooManyRequests"],
-      rateLimitFamily: "sessions",
-      // A session token is single-use: never send it twice unless Okta refused it with a 429.
-      retrySafe: false
+      credential: "apiToken"
     })
   })
 
   const getSession = Effect.fn("Sessions.getSession", clientSpan)(function*(sessionId: SessionId) {
     yield* Effect.annotateCurrentSpan({ "okta.operation": "getSession", "okta.session_id": sessionId })
-    return yield* sessionCall({
-      method: "GET",
-      pathTemplate: "/api/v1/sessions/{sessionId}",
-      path: sessionPath(sessionId),
-      credential: "apiToken",
-      documented: ["BadRequest", "Forbidden", "NotFound", "TooManyRequests"],
-      rateLimitFamily: "sessions",
-      retrySafe: true
-    })
+    return yield* sessionCall({ ...endpoints.getSession, path: sessionPath(sessionId), credential: "apiToken" })
   })
 
   const refreshSession = Effect.fn("Sessions.refreshSession", clientSpan)(function*(sessionId: SessionId) {
     yield* Effect.annotateCurrentSpan({ "okta.operation": "refreshSession", "okta.session_id": sessionId })
     return yield* sessionCall({
-      method: "POST",
-      pathTemplate: "/api/v1/sessions/{sessionId}/lifecycle/refresh",
+      ...endpoints.refreshSession,
       path: `${sessionPath(sessionId)}/lifecycle/refresh`,
-      credential: "apiToken",
-      documented: ["Forbidden", "NotFound", "TooManyRequests"],
-      rateLimitFamily: "sessions",
-      // Refreshing twice only extends the session twice.
-      retrySafe: true
+      credential: "apiToken"
     })
   })
 
   const revokeSession = Effect.fn("Sessions.revokeSession", clientSpan)(function*(sessionId: SessionId) {
     yield* Effect.annotateCurrentSpan({ "okta.operation": "revokeSession", "okta.session_id": sessionId })
-    return yield* voidCall({
-      method: "DELETE",
-      pathTemplate: "/api/v1/sessions/{sessionId}",
-      path: sessionPath(sessionId),
-      credential: "apiToken",
-      documented: ["Forbidden", "NotFound", "TooManyRequests"],
-      rateLimitFamily: "sessions",
-      retrySafe: true
-    })
+    return yield* voidCall({ ...endpoints.revokeSession, path: sessionPath(sessionId), credential: "apiToken" })
   })
 
   const getCurrentSession = Effect.fn("Sessions.getCurrentSession", clientSpan)(function*(cookie: SessionCookie) {
     yield* Effect.annotateCurrentSpan("okta.operation", "getCurrentSession")
-    return yield* sessionCall({
-      method: "GET",
-      pathTemplate: "/api/v1/sessions/me",
-      path: "/api/v1/sessions/me",
-      credential: cookie,
-      documented: ["NotFound"],
-      rateLimitFamily: "sessions",
-      retrySafe: true
-    })
+    return yield* sessionCall({ ...endpoints.getCurrentSession, path: "/api/v1/sessions/me", credential: cookie })
   })
 
   const refreshCurrentSession = Effect.fn("Sessions.refreshCurrentSession", clientSpan)(function*(cookie: SessionCookie) {
     yield* Effect.annotateCurrentSpan("okta.operation", "refreshCurrentSession")
     return yield* sessionCall({
-      method: "POST",
-      pathTemplate: "/api/v1/sessions/me/lifecycle/refresh",
+      ...endpoints.refreshCurrentSession,
       path: "/api/v1/sessions/me/lifecycle/refresh",
-      credential: cookie,
-      documented: ["NotFound"],
-      rateLimitFamily: "sessions",
-      retrySafe: true
+      credential: cookie
     })
   })
 
   const closeCurrentSession = Effect.fn("Sessions.closeCurrentSession", clientSpan)(function*(cookie: SessionCookie) {
     yield* Effect.annotateCurrentSpan("okta.operation", "closeCurrentSession")
-    return yield* voidCall({
-      method: "DELETE",
-      pathTemplate: "/api/v1/sessions/me",
-      path: "/api/v1/sessions/me",
-      credential: cookie,
-      documented: ["NotFound"],
-      rateLimitFamily: "sessions",
-      retrySafe: true
-    })
+    return yield* voidCall({ ...endpoints.closeCurrentSession, path: "/api/v1/sessions/me", credential: cookie })
   })
 
   const revokeUserSessions = Effect.fn("Sessions.revokeUserSessions", clientSpan)(
@@ -305,14 +262,10 @@ export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHtt
       if (options?.oauthTokens !== undefined) urlParams.oauthTokens = String(options.oauthTokens)
       if (options?.forgetDevices !== undefined) urlParams.forgetDevices = String(options.forgetDevices)
       return yield* voidCall({
-        method: "DELETE",
-        pathTemplate: "/api/v1/users/{userId}/sessions",
+        ...endpoints.revokeUserSessions,
         path: `/api/v1/users/${encodeURIComponent(userId)}/sessions`,
         urlParams,
-        credential: "apiToken",
-        documented: ["Forbidden", "NotFound", "TooManyRequests"],
-        rateLimitFamily: "users",
-        retrySafe: true
+        credential: "apiToken"
       })
     }
   )

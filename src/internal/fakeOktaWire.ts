@@ -1,21 +1,7 @@
 import * as DateTime from "effect/DateTime"
 import type * as OktaError from "../OktaError.js"
 import { IdentityProvider, Session, type SessionLinks } from "../Session.js"
-import type { Operation, Reply, SessionView } from "../testing/FakeOkta.js"
-
-/** Method, path template and documented error statuses of each operation, as `Sessions` sends them. */
-export const operationRoutes: {
-  readonly [K in Operation]: { readonly method: "GET" | "POST" | "DELETE"; readonly pathTemplate: string }
-} = {
-  createSession: { method: "POST", pathTemplate: "/api/v1/sessions" },
-  getSession: { method: "GET", pathTemplate: "/api/v1/sessions/{sessionId}" },
-  refreshSession: { method: "POST", pathTemplate: "/api/v1/sessions/{sessionId}/lifecycle/refresh" },
-  revokeSession: { method: "DELETE", pathTemplate: "/api/v1/sessions/{sessionId}" },
-  getCurrentSession: { method: "GET", pathTemplate: "/api/v1/sessions/me" },
-  refreshCurrentSession: { method: "POST", pathTemplate: "/api/v1/sessions/me/lifecycle/refresh" },
-  closeCurrentSession: { method: "DELETE", pathTemplate: "/api/v1/sessions/me" },
-  revokeUserSessions: { method: "DELETE", pathTemplate: "/api/v1/users/{userId}/sessions" }
-}
+import type { Reply, SessionView } from "../testing/FakeOkta.js"
 
 /** Okta's `_links` of a session: by id, or (for `/me`) the current-session links. */
 export const sessionLinks = (baseUrl: string, view: SessionView, current: boolean) => {

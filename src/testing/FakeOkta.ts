@@ -26,8 +26,10 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Random from "effect/Random"
+import * as Record from "effect/Record"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { endpoints } from "../internal/endpoints.js"
 import { toSession } from "../internal/fakeOktaWire.js"
 import type { OktaErrorBody } from "../OktaError.js"
 import {
@@ -73,16 +75,7 @@ export type Family = "sessions" | "users"
  *
  * @since 0.1.0
  */
-export const familyOf: { readonly [K in Operation]: Family } = {
-  createSession: "sessions",
-  getSession: "sessions",
-  refreshSession: "sessions",
-  revokeSession: "sessions",
-  getCurrentSession: "sessions",
-  refreshCurrentSession: "sessions",
-  closeCurrentSession: "sessions",
-  revokeUserSessions: "users"
-}
+export const familyOf: { readonly [K in Operation]: Family } = Record.map(endpoints, (endpoint) => endpoint.rateLimitFamily)
 
 /** A share between 0 and 1: the probability that a request meets a fault. */
 const Share = Schema.Number.pipe(Schema.between(0, 1, { message: () => "a share is a number from 0 to 1" }))

@@ -29,7 +29,8 @@ import * as Headers from "@effect/platform/Headers"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { errorJson, operationRoutes, replyHeaders, toSession } from "../internal/fakeOktaWire.js"
+import { endpoints } from "../internal/endpoints.js"
+import { errorJson, replyHeaders, toSession } from "../internal/fakeOktaWire.js"
 import { statusError } from "../internal/statusError.js"
 import * as OktaError from "../OktaError.js"
 import type { Session, SessionCookie, SessionId, UserId } from "../Session.js"
@@ -53,7 +54,7 @@ export const make: Effect.Effect<Sessions.Service, never, FakeOkta> = Effect.gen
   ) =>
     Effect.flatMap(okta.answer({ ...request, wire: false }), (reply) => {
       if (reply.status >= 200 && reply.status < 300) return Effect.succeed(reply)
-      const route = operationRoutes[reply.operation]
+      const route = endpoints[reply.operation]
       return Effect.fail(statusError({
         method: route.method,
         path: route.pathTemplate,
@@ -66,7 +67,7 @@ export const make: Effect.Effect<Sessions.Service, never, FakeOkta> = Effect.gen
 
   const sessionOf = (reply: Reply, operation: Operation): Effect.Effect<Session, OktaError.DecodeError> => {
     if (reply.body._tag === "Session") return Effect.succeed(toSession(okta.orgUrl, reply.body.session, reply.body.current))
-    const route = operationRoutes[operation]
+    const route = endpoints[operation]
     return Effect.fail(
       new OktaError.DecodeError({
         method: route.method,
@@ -81,7 +82,7 @@ export const make: Effect.Effect<Sessions.Service, never, FakeOkta> = Effect.gen
   const createSession = Effect.fn("Sessions.createSession")(function*(sessionToken: Redacted.Redacted<string>) {
     const reply = yield* send(
       { operation: "createSession", credential: "valid", sessionToken: Redacted.value(sessionToken) },
-      ["BadRequest", "Forbidden", "TooManyRequests"]
+      endpoints.createSession.documented
     )
     return yield* sessionOf(reply, "createSession")
   })
@@ -89,7 +90,7 @@ export const make: Effect.Effect<Sessions.Service, never, FakeOkta> = Effect.gen
   const getSession = Effect.fn("Sessions.getSession")(function*(sessionId: SessionId) {
     const reply = yield* send(
       { operation: "getSession", credential: "valid", sessionId },
-      ["BadRequest", "Forbidden", "NotFound", "TooManyRequests"]
+      endpoints.getSession.documented
     )
     return yield* sessionOf(reply, "getSession")
   }) satisfies Sessions.Service["getSession"]
@@ -97,37 +98,40 @@ export const make: Effect.Effect<Sessions.Service, never, FakeOkta> = Effect.gen
   const refreshSession = Effect.fn("Sessions.refreshSession")(function*(sessionId: SessionId) {
     const reply = yield* send(
       { operation: "refreshSession", credential: "valid", sessionId },
-      ["Forbidden", "NotFound", "TooManyRequests"]
+      endpoints.refreshSession.documented
     )
     return yield* sessionOf(reply, "refreshSession")
   }) satisfies Sessions.Service["refreshSession"]
 
   const revokeSession = Effect.fn("Sessions.revokeSession")(function*(sessionId: SessionId) {
-    yield* send({ operation: "revokeSession", credential: "valid", sessionId }, ["Forbidden", "NotFound", "TooManyRequests"])
+    yield* send({ operation: "revokeSession", credential: "valid", sessionId }, endpoints.revokeSession.documented)
   }) satisfies Sessions.Service["revokeSession"]
 
   const getCurrentSession = Effect.fn("Sessions.getCurrentSession")(function*(cookie: SessionCookie) {
-    const reply = yield* send({ operation: "getCurrentSession", credential: "none", cookie: cookie.value }, ["NotFound"])
+    const reply = yield* send(
+      { operation: "getCurrentSession", credential: "none", cookie: cookie.value },
+      endpoints.getCurrentSession.documented
+    )
     return yield* sessionOf(reply, "getCurrentSession")
   }) satisfies Sessions.Service["getCurrentSession"]
 
   const refreshCurrentSession = Effect.fn("Sessions.refreshCurrentSession")(function*(cookie: SessionCookie) {
-    const reply = yield* send({ operation: "refreshCurrentSession", credential: "none", cookie: cookie.value }, [
-      "NotFound"
-    ])
+    const reply = yield* send(
+      { operation: "refreshCurrentSession", credential: "none", cookie: cookie.value },
+      endpoints.refreshCurrentSession.documented
+    )
     return yield* sessionOf(reply, "refreshCurrentSession")
   }) satisfies Sessions.Service["refreshCurrentSession"]
 
   const closeCurrentSession = Effect.fn("Sessions.closeCurrentSession")(function*(cookie: SessionCookie) {
-    yield* send({ operation: "closeCurrentSession", credential: "none", cookie: cookie.value }, ["NotFound"])
+    yield* send(
+      { operation: "closeCurrentSession", credential: "none", cookie: cookie.value },
+      endpoints.closeCurrentSession.documented
+    )
   }) satisfies Sessions.Service["closeCurrentSession"]
 
   const revokeUserSessions = Effect.fn("Sessions.revokeUserSessions")(function*(userId: UserId) {
-    yield* send({ operation: "revokeUserSessions", credential: "valid", userId }, [
-      "Forbidden",
-      "NotFound",
-      "TooManyRequests"
-    ])
+    yield* send({ operation: "revokeUserSessions", credential: "valid", userId }, endpoints.revokeUserSessions.documented)
   }) satisfies Sessions.Service["revokeUserSessions"]
 
   return Sessions.of({
