@@ -234,9 +234,9 @@ export const defaultRetrySchedule: Schedule.Schedule<Duration.Duration, RateLimi
 export interface ThrottleOptions {
   /** Requests in flight at once, across all families. Default 32. */
   readonly maxConcurrency?: number | undefined
-  /** Added to the wait until the reset. Default 200 ms. */
+  /** Added to the wait until the reset. Default 50 ms. */
   readonly pad?: Duration.DurationInput | undefined
-  /** Each held-back call waits a random extra in `[0, jitter)`, so they do not fire together. Default 250 ms. */
+  /** Each held-back call waits a random extra in `[0, jitter)`, so they do not fire together. Default 100 ms. */
   readonly jitter?: Duration.DurationInput | undefined
   /** The longest wait by the local clock when responses carry no `Date`. Default 60 s. */
   readonly maxWaitWithoutDate?: Duration.DurationInput | undefined
@@ -255,14 +255,15 @@ export interface ThrottleSettings {
 }
 
 /**
- * The throttle's defaults: 32 requests in flight, 200 ms pad, up to 250 ms jitter, 60 s at most by
- * the local clock.
+ * The throttle's defaults: 32 requests in flight, 50 ms pad, up to 100 ms jitter, 60 s at most by
+ * the local clock. The pad can be small because the window's end is placed by the narrowest
+ * server-minus-local clock offset seen, to within about the network delay.
  *
  * @since 0.1.0
  */
 export const defaultThrottle: ThrottleSettings = {
   maxConcurrency: 32,
-  pad: Duration.millis(200),
-  jitter: Duration.millis(250),
+  pad: Duration.millis(50),
+  jitter: Duration.millis(100),
   maxWaitWithoutDate: Duration.seconds(60)
 }
