@@ -15,7 +15,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
-import { defaultUserAgent } from "./internal/userAgent.js"
+import { defaultUserAgent } from "./internal/client/userAgent.js"
 import * as RateLimit from "./RateLimit.js"
 import * as Retry from "./Retry.js"
 

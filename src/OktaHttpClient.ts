@@ -26,9 +26,9 @@ import * as Schedule from "effect/Schedule"
 import { OktaConfig } from "./OktaConfig.js"
 import * as OktaError from "./OktaError.js"
 import * as Retry from "./Retry.js"
-import { readBodyCapped } from "./internal/responseBody.js"
-import { statusError } from "./internal/statusError.js"
-import * as Throttle from "./internal/throttle.js"
+import { readBodyCapped } from "./internal/client/responseBody.js"
+import { statusError } from "./internal/client/statusError.js"
+import * as Throttle from "./internal/client/throttle.js"
 import type { SessionCookie } from "./Session.js"
 
 /**

@@ -14,7 +14,7 @@ import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import { withinElapsed } from "./internal/scheduleDeadline.js"
+import { withinElapsed } from "./internal/client/scheduleDeadline.js"
 
 /**
  * What one response said about its rate-limit window. Every field is optional: Okta leaves them out

@@ -11,7 +11,7 @@
 import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
-import { withinElapsed } from "./internal/scheduleDeadline.js"
+import { withinElapsed } from "./internal/client/scheduleDeadline.js"
 import * as OktaError from "./OktaError.js"
 
 /**

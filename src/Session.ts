@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { openEnum } from "./internal/openEnum.js"
+import { openEnum } from "./internal/client/openEnum.js"
 
 /**
  * An Okta session id, as Okta issues it: letters, digits, `-` and `_`, 1 to 128 characters.

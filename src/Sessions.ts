@@ -16,7 +16,7 @@ import type * as Tracer from "effect/Tracer"
 import type { OktaConfig } from "./OktaConfig.js"
 import * as OktaError from "./OktaError.js"
 import * as OktaHttpClient from "./OktaHttpClient.js"
-import { endpoints } from "./internal/endpoints.js"
+import { endpoints } from "./internal/client/endpoints.js"
 import { CreateSessionRequest, Session, type SessionCookie, type SessionId, type UserId } from "./Session.js"
 
 /**

@@ -29,8 +29,8 @@ import * as Random from "effect/Random"
 import * as Record from "effect/Record"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { endpoints } from "../internal/endpoints.js"
-import { toSession } from "../internal/fakeOktaWire.js"
+import { endpoints } from "../internal/client/endpoints.js"
+import { toSession } from "./internal/fakeOktaWire.js"
 import type { OktaErrorBody } from "../OktaError.js"
 import {
   type AuthenticationMethod,

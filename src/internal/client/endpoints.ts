@@ -1,4 +1,4 @@
-import type { DocumentedTag } from "../OktaError.js"
+import type { DocumentedTag } from "../../OktaError.js"
 
 /**
  * One endpoint of the Sessions API as every part of this package sees it: the real client sends

@@ -1,8 +1,8 @@
 import type * as Headers from "@effect/platform/Headers"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import * as OktaError from "../OktaError.js"
-import * as RateLimit from "../RateLimit.js"
+import * as OktaError from "../../OktaError.js"
+import * as RateLimit from "../../RateLimit.js"
 
 const decodeErrorBody = Schema.decodeUnknownOption(Schema.parseJson(OktaError.OktaErrorBody))
 const textDecoder = new TextDecoder()

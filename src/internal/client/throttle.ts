@@ -5,7 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as MutableQueue from "effect/MutableQueue"
 import * as Random from "effect/Random"
-import { parseHttpDate, parseSmallestInteger, type ThrottleSettings } from "../RateLimit.js"
+import { parseHttpDate, parseSmallestInteger, type ThrottleSettings } from "../../RateLimit.js"
 
 /**
  * What the throttle knows of one endpoint family's window. Fibers of one JavaScript thread update it

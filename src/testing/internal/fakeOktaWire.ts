@@ -1,7 +1,7 @@
 import * as DateTime from "effect/DateTime"
-import type * as OktaError from "../OktaError.js"
-import { IdentityProvider, Session, type SessionLinks } from "../Session.js"
-import type { Reply, SessionView } from "../testing/FakeOkta.js"
+import type * as OktaError from "../../OktaError.js"
+import { IdentityProvider, Session, type SessionLinks } from "../../Session.js"
+import type { Reply, SessionView } from "../FakeOkta.js"
 
 /** Okta's `_links` of a session: by id, or (for `/me`) the current-session links. */
 export const sessionLinks = (baseUrl: string, view: SessionView, current: boolean) => {
