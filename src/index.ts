@@ -27,3 +27,9 @@ export * as Sessions from "./Sessions.js"
 
 /** The keepalive worker: sessions refreshed ahead of expiry inside a share of the rate budget. @since 0.1.0 */
 export * as Keepalive from "./Keepalive.js"
+
+/** Where the keepalive worker keeps its tracked set: in memory or a SQLite file. @since 0.2.0 */
+export * as KeepaliveStore from "./KeepaliveStore.js"
+
+/** The one error of options that cannot work. @since 0.2.0 */
+export * as InvalidOptions from "./InvalidOptions.js"
