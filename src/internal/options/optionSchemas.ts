@@ -40,6 +40,16 @@ export const Share = Schema.Number.pipe(
   Schema.filter((n) => Number.isFinite(n) && n > 0 && n <= 1 || `expected a number in (0, 1], got ${describe(n)}`)
 )
 
+/** A number, duration text or `[seconds, nanos]` pair that is negative or not a number. */
+const isNegativeInput = (input: unknown): boolean =>
+  typeof input === "number"
+    ? !(input >= 0)
+    : typeof input === "bigint"
+    ? input < 0n
+    : typeof input === "string"
+    ? input.trim().startsWith("-")
+    : Array.isArray(input) && input.some((part) => typeof part === "number" && !(part >= 0))
+
 /** Any `Duration.DurationInput` (`"5 seconds"`, `1000` as millis, a `Duration`) as a finite `Duration`. */
 export const DurationInput: Schema.Schema<Duration.Duration, Duration.DurationInput> = Schema.transformOrFail(
   Schema.declare((u): u is Duration.DurationInput => Option.isSome(Duration.decodeUnknown(u)), {
@@ -49,8 +59,9 @@ export const DurationInput: Schema.Schema<Duration.Duration, Duration.DurationIn
   {
     strict: true,
     decode: (input, _, ast) => {
-      // `Duration.millis` reads a negative or NaN number as zero: refuse it instead of switching a wait off.
-      if (typeof input === "number" && !(input >= 0)) {
+      // `Duration.millis` reads a negative or NaN number as zero (and `"-5 seconds"` or `[-1, 0]` too):
+      // refuse it instead of switching a wait off.
+      if (isNegativeInput(input)) {
         return ParseResult.fail(new ParseResult.Type(ast, input, `expected a non-negative duration, got ${describe(input)}`))
       }
       const decoded = Duration.decodeUnknown(input)
