@@ -176,20 +176,6 @@ const cases: ReadonlyArray<Case> = [
     operation: "createSession",
     argument: "sessionToken"
   },
-  {
-    name: "createSession(Redacted with a space)",
-    call: (s) => s.createSession(Redacted.make(`${secretSessionToken} x`)),
-    operation: "createSession",
-    argument: "sessionToken",
-    secret: secretSessionToken
-  },
-  {
-    name: "createSession(Redacted empty)",
-    call: (s) => s.createSession(Redacted.make("")),
-    operation: "createSession",
-    argument: "sessionToken",
-    detail: "is empty"
-  }
 ]
 
 for (const [clientName, client] of clients) {
