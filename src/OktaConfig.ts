@@ -5,19 +5,19 @@
  *
  * @since 0.1.0
  */
-import * as Config from "effect/Config"
-import * as ConfigError from "effect/ConfigError"
+import type * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
+import type * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
-import { defaultUserAgent } from "./internal/client/userAgent.js"
-import * as RateLimit from "./RateLimit.js"
-import * as Retry from "./Retry.js"
+import * as Environment from "./internal/client/configEnvironment.js"
+import * as Options from "./internal/client/configOptions.js"
+import type * as RateLimit from "./RateLimit.js"
+import type * as Retry from "./Retry.js"
 
 /**
  * How the credential is sent: `SSWS <api token>` or `Bearer <access token>`.
@@ -41,13 +41,19 @@ export declare namespace OktaConfig {
    * @since 0.1.0
    */
   export interface Options {
-    /** The org's base URL, e.g. `https://dev-123.okta.com`. https, or http for a loopback host. */
+    /**
+     * The org's base URL, e.g. `https://dev-123.okta.com`: https (http only for a loopback host),
+     * and no path (requests add `/api/v1/...` themselves).
+     */
     readonly orgUrl: string
     /** The API token (SSWS) or OAuth access token (Bearer). */
     readonly token: Redacted.Redacted<string>
     /** `SSWS` (default) or `Bearer`. */
     readonly authorizationMode?: AuthorizationMode | undefined
-    /** Time allowed for one request, response body included. Default 30 seconds; zero turns it off. */
+    /**
+     * Time allowed for one request, response body included. Default 30 seconds; zero turns it off;
+     * a negative one, or one longer than a timer can hold (about 24.8 days), is refused.
+     */
     readonly requestTimeout?: Duration.DurationInput | undefined
     /**
      * How many times one call is retried after a 429, and, separately, after transient failures
@@ -87,7 +93,7 @@ export declare namespace OktaConfig {
    * @since 0.1.0
    */
   export interface Service {
-    /** The org's base URL with no trailing slash, e.g. `https://dev-123.okta.com`. */
+    /** The org's origin, e.g. `https://dev-123.okta.com`. */
     readonly orgUrl: string
     /** The value of the `Authorization` header, e.g. `SSWS 00abc...`. */
     readonly authorization: Redacted.Redacted<string>
@@ -109,157 +115,48 @@ export declare namespace OktaConfig {
   }
 }
 
-/** Default time allowed for one request. */
-export const defaultRequestTimeout: Duration.Duration = Duration.seconds(30)
-
-/** Default retries of a rate-limited call, as in Okta's Node, Python and .NET SDKs. */
-export const defaultMaxRetries = 2
-
-/** Default bound on the time one call spends retrying: long enough for one full Okta window. */
-export const defaultMaxElapsed: Duration.Duration = Duration.minutes(2)
-
-/** Default cap on a response body: a Session is about 1 KiB. */
-export const defaultMaxResponseBytes = 1024 * 1024
-
-/** The environment name that sets each option, so an error names both. */
-const environmentNames: Record<keyof OktaConfig.Options, string> = {
-  orgUrl: "OKTA_CLIENT_ORGURL",
-  token: "OKTA_CLIENT_TOKEN",
-  authorizationMode: "OKTA_CLIENT_AUTHORIZATIONMODE",
-  requestTimeout: "OKTA_CLIENT_REQUESTTIMEOUT",
-  maxRetries: "OKTA_CLIENT_RATELIMIT_MAXRETRIES",
-  maxElapsed: "OKTA_CLIENT_RATELIMIT_MAXELAPSED",
-  rateLimitRetry: "rateLimitRetry",
-  transientRetry: "transientRetry",
-  throttle: "OKTA_CLIENT_RATELIMIT_THROTTLE",
-  userAgent: "OKTA_CLIENT_USERAGENT",
-  maxResponseBytes: "maxResponseBytes",
-  propagateTraceHeaders: "propagateTraceHeaders"
-}
-
-const invalidData = (setting: keyof OktaConfig.Options, message: string): ConfigError.ConfigError =>
-  ConfigError.InvalidData([environmentNames[setting]], `${setting} ${message}`)
-
-const invalid = (setting: keyof OktaConfig.Options, message: string) => Effect.fail(invalidData(setting, message))
-
-const isLoopbackHost = (hostname: string): boolean =>
-  hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname)
-
 /**
- * Checks an org URL and normalises it: https (http only for a loopback host), no credentials, query
- * or fragment, no trailing slash.
+ * Default time allowed for one request: 30 seconds.
+ *
+ * @since 0.1.0
+ * @category defaults
  */
-const normaliseOrgUrl = (input: string): Either.Either<string, ConfigError.ConfigError> => {
-  let url: URL
-  try {
-    url = new URL(input.trim())
-  } catch {
-    return Either.left(invalidData("orgUrl", `"${input}" is not a URL; expected e.g. https://dev-123.okta.com`))
-  }
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
-    return Either.left(
-      invalidData("orgUrl", `must use https (http is allowed only for localhost and 127.0.0.1), got ${url.protocol}//${url.host}`)
-    )
-  }
-  if (url.username !== "" || url.password !== "") {
-    return Either.left(invalidData("orgUrl", "must not carry a user name or password; use token"))
-  }
-  if (url.search !== "" || url.hash !== "") {
-    return Either.left(invalidData("orgUrl", "must not have a query or fragment"))
-  }
-  if (url.hostname.includes("{")) {
-    return Either.left(invalidData("orgUrl", "still holds a {placeholder}"))
-  }
-  return Either.right(url.origin + url.pathname.replace(/\/+$/, ""))
-}
-
-const hasControlCharacter = (text: string): boolean => /[\x00-\x1f\x7f]/.test(text)
-
-/** A finite duration >= 0, or a `ConfigError` naming the setting. */
-const finiteDuration = (
-  setting: keyof OktaConfig.Options,
-  name: string,
-  input: Duration.DurationInput
-): Effect.Effect<Duration.Duration, ConfigError.ConfigError> => {
-  const decoded = Duration.decodeUnknown(input)
-  return Option.isSome(decoded) && Duration.isFinite(decoded.value)
-    ? Effect.succeed(decoded.value)
-    : invalid(setting, `${name} must be a finite duration >= 0`)
-}
-
-/** The throttle's settings with defaults, or `None` when it is off. */
-const throttleSettings = (
-  input: boolean | RateLimit.ThrottleOptions | undefined
-): Effect.Effect<Option.Option<RateLimit.ThrottleSettings>, ConfigError.ConfigError> =>
-  Effect.gen(function*() {
-    if (input === false) return Option.none()
-    const options = input === true || input === undefined ? {} : input
-    const defaults = RateLimit.defaultThrottle
-    const maxConcurrency = options.maxConcurrency ?? defaults.maxConcurrency
-    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
-      return yield* invalid("throttle", `maxConcurrency must be a whole number >= 1, got ${maxConcurrency}`)
-    }
-    return Option.some({
-      maxConcurrency,
-      pad: yield* finiteDuration("throttle", "pad", options.pad ?? defaults.pad),
-      jitter: yield* finiteDuration("throttle", "jitter", options.jitter ?? defaults.jitter),
-      maxWaitWithoutDate: yield* finiteDuration(
-        "throttle",
-        "maxWaitWithoutDate",
-        options.maxWaitWithoutDate ?? defaults.maxWaitWithoutDate
-      )
-    })
-  })
+export const defaultRequestTimeout: Duration.Duration = Options.defaultRequestTimeout
 
 /**
- * Checks options and resolves defaults; fails with a `ConfigError` naming the setting and the reason.
+ * Default retries of a rate-limited call, as in Okta's Node, Python and .NET SDKs: 2.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const defaultMaxRetries: number = Options.defaultMaxRetries
+
+/**
+ * Default bound on the time one call spends retrying: 2 minutes, one full Okta window.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const defaultMaxElapsed: Duration.Duration = Options.defaultMaxElapsed
+
+/**
+ * Default cap on a response body: 1 MiB (a Session is about 1 KiB).
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const defaultMaxResponseBytes: number = Options.defaultMaxResponseBytes
+
+/**
+ * Checks options and resolves defaults; fails with a `ConfigError` naming the setting (by its
+ * environment name) and the reason. Values are checked as plain JavaScript could pass them: a
+ * negative, NaN or infinite duration or count, an org URL with a path, a token with inner
+ * whitespace, a non-boolean flag are all refused rather than read as something else.
  *
  * @since 0.1.0
  */
-export const make = (options: OktaConfig.Options): Effect.Effect<OktaConfig.Service, ConfigError.ConfigError> =>
-  Effect.gen(function*() {
-    const orgUrl = yield* normaliseOrgUrl(options.orgUrl)
-    const token = Redacted.value(options.token).trim()
-    if (token === "") return yield* invalid("token", "is empty")
-    if (hasControlCharacter(token) || token.includes(" ")) {
-      return yield* invalid("token", "contains whitespace or a control character")
-    }
-    if (token.includes("{")) return yield* invalid("token", "still holds a {placeholder}")
-    const authorizationMode = options.authorizationMode ?? "SSWS"
-    if (authorizationMode !== "SSWS" && authorizationMode !== "Bearer") {
-      return yield* invalid("authorizationMode", `must be SSWS or Bearer, got ${String(authorizationMode)}`)
-    }
-    const timeout = Duration.decodeUnknown(options.requestTimeout ?? defaultRequestTimeout)
-    if (Option.isNone(timeout) || !Duration.isFinite(timeout.value)) {
-      return yield* invalid("requestTimeout", "must be a finite duration (zero turns the timeout off)")
-    }
-    const maxRetries = options.maxRetries ?? defaultMaxRetries
-    if (!Number.isInteger(maxRetries) || maxRetries < 0) {
-      return yield* invalid("maxRetries", `must be a whole number >= 0, got ${maxRetries}`)
-    }
-    const maxElapsed = yield* finiteDuration("maxElapsed", "maxElapsed", options.maxElapsed ?? defaultMaxElapsed)
-    const throttle = yield* throttleSettings(options.throttle)
-    const maxResponseBytes = options.maxResponseBytes ?? defaultMaxResponseBytes
-    if (!Number.isInteger(maxResponseBytes) || maxResponseBytes < 1024) {
-      return yield* invalid("maxResponseBytes", `must be a whole number >= 1024, got ${maxResponseBytes}`)
-    }
-    const extra = options.userAgent?.trim() ?? ""
-    if (hasControlCharacter(extra)) return yield* invalid("userAgent", "contains a control character")
-    return {
-      orgUrl,
-      authorization: Redacted.make(`${authorizationMode} ${token}`),
-      authorizationMode,
-      requestTimeout: Duration.isZero(timeout.value) ? Option.none() : Option.some(timeout.value),
-      maxRetries,
-      maxElapsed,
-      rateLimitRetry: options.rateLimitRetry ?? RateLimit.retrySchedule({ maxRetries, maxElapsed }),
-      transientRetry: options.transientRetry ?? Retry.transientSchedule({ maxRetries, maxElapsed }),
-      throttle,
-      userAgent: extra === "" ? defaultUserAgent : `${defaultUserAgent} ${extra}`,
-      maxResponseBytes,
-      propagateTraceHeaders: options.propagateTraceHeaders ?? false
-    }
-  })
+export const make: (options: OktaConfig.Options) => Effect.Effect<OktaConfig.Service, ConfigError.ConfigError> =
+  Options.make
 
 /**
  * A layer from values.
@@ -279,13 +176,6 @@ export const make = (options: OktaConfig.Options): Effect.Effect<OktaConfig.Serv
 export const layer = (options: OktaConfig.Options): Layer.Layer<OktaConfig, ConfigError.ConfigError> =>
   Layer.effect(OktaConfig, make(options))
 
-/** Seconds as Okta's SDKs count `OKTA_CLIENT_REQUESTTIMEOUT`; a duration text such as `500 millis` also works. */
-const secondsOrDuration = (name: string): Config.Config<Duration.Duration> =>
-  Config.integer(name).pipe(
-    Config.map(Duration.seconds),
-    Config.orElse(() => Config.duration(name))
-  )
-
 /**
  * The environment names of Okta's official SDKs: `OKTA_CLIENT_ORGURL`, `OKTA_CLIENT_TOKEN`,
  * `OKTA_CLIENT_AUTHORIZATIONMODE` (SSWS or Bearer), `OKTA_CLIENT_REQUESTTIMEOUT` (seconds),
@@ -296,21 +186,7 @@ const secondsOrDuration = (name: string): Config.Config<Duration.Duration> =>
  *
  * @since 0.1.0
  */
-export const fromEnv: Config.Config<OktaConfig.Options> = Config.all({
-  orgUrl: Config.string("OKTA_CLIENT_ORGURL"),
-  token: Config.redacted("OKTA_CLIENT_TOKEN"),
-  authorizationMode: Config.literal("SSWS", "Bearer")("OKTA_CLIENT_AUTHORIZATIONMODE").pipe(Config.withDefault("SSWS" as const)),
-  requestTimeout: secondsOrDuration("OKTA_CLIENT_REQUESTTIMEOUT").pipe(Config.withDefault(defaultRequestTimeout)),
-  maxRetries: Config.integer("OKTA_CLIENT_RATELIMIT_MAXRETRIES").pipe(Config.withDefault(defaultMaxRetries)),
-  maxElapsed: secondsOrDuration("OKTA_CLIENT_RATELIMIT_MAXELAPSED").pipe(Config.withDefault(defaultMaxElapsed)),
-  throttle: Config.all({
-    enabled: Config.boolean("OKTA_CLIENT_RATELIMIT_THROTTLE").pipe(Config.withDefault(true)),
-    maxConcurrency: Config.integer("OKTA_CLIENT_RATELIMIT_MAXCONCURRENCY").pipe(
-      Config.withDefault(RateLimit.defaultThrottle.maxConcurrency)
-    )
-  }).pipe(Config.map(({ enabled, maxConcurrency }): false | RateLimit.ThrottleOptions => enabled && { maxConcurrency })),
-  userAgent: Config.string("OKTA_CLIENT_USERAGENT").pipe(Config.withDefault(""))
-})
+export const fromEnv: Config.Config<OktaConfig.Options> = Environment.fromEnv
 
 /**
  * A layer that reads its options from a `Config` (by default `fromEnv`), then checks them as `layer` does.

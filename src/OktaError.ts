@@ -1,8 +1,9 @@
 /**
  * Okta's error body and one tagged error per HTTP status an operation can answer with, plus
- * `TransportError` (the request got no answer) and `DecodeError` (the answer is not what the spec
- * says). Every error carries the request's method and path template and Okta's request id, and
- * never a credential.
+ * `TransportError` (the request got no answer), `DecodeError` (the answer is not what the spec
+ * says) and `InvalidArgument` (the caller's argument could not make a request). Every error carries
+ * the request's method and path template (and, once Okta answered, its request id), and never a
+ * credential.
  *
  * @since 0.1.0
  */
@@ -187,6 +188,44 @@ export class DecodeError extends Schema.TaggedError<DecodeError>()("DecodeError"
 }
 
 /**
+ * An operation was called with an argument no request can be built from: an id that is not one or
+ * names another endpoint (`me`), a cookie that could smuggle a header, a session token that is not
+ * a `Redacted` string, an option of the wrong type. Typed callers meet it only through a cast or
+ * plain JavaScript. No request was sent. `detail` describes the value, never quotes it (it may be a
+ * secret given in the wrong place).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Session, Sessions } from "effect-okta-sessions"
+ *
+ * const revoke = (raw: string) =>
+ *   Effect.flatMap(Sessions.Sessions, (sessions) =>
+ *     // a cast skips the schema; the operation still checks its argument
+ *     sessions.revokeSession(Session.SessionId.make(raw, { disableValidation: true }))
+ *   ).pipe(Effect.catchTag("InvalidArgument", (error) => Effect.logWarning(error.message)))
+ * ```
+ * @since 0.2.0
+ * @category errors
+ */
+export class InvalidArgument extends Schema.TaggedError<InvalidArgument>()("InvalidArgument", {
+  /** The operation's name, e.g. `revokeSession`. */
+  operation: Schema.String,
+  /** The argument, as a path: `sessionId`, `cookie.value`, `options.oauthTokens`, `sessionToken`. */
+  argument: Schema.String,
+  /** What is wrong, e.g. `is empty` or `names another endpoint ('me'), not a session id`. */
+  detail: Schema.String,
+  /** The HTTP method the operation would have used. */
+  method: Schema.String,
+  /** The path template the operation would have used, e.g. `/api/v1/sessions/{sessionId}`. */
+  path: Schema.String
+}) {
+  override get message(): string {
+    return `InvalidArgument: ${this.operation} ${this.argument} ${this.detail}; no request was sent (${this.method} ${this.path})`
+  }
+}
+
+/**
  * The errors that any call can meet, whatever its documented statuses.
  *
  * @since 0.1.0
@@ -213,8 +252,8 @@ export interface DocumentedErrors {
 export type DocumentedTag = keyof DocumentedErrors
 
 /**
- * Every error this library fails with.
+ * Every error this library's operations fail with.
  *
  * @since 0.1.0
  */
-export type OktaError = CommonError | DocumentedErrors[DocumentedTag]
+export type OktaError = CommonError | DocumentedErrors[DocumentedTag] | InvalidArgument

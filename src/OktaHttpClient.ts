@@ -45,6 +45,8 @@ export interface OktaRequest<Documented extends OktaError.DocumentedTag> {
   readonly urlParams?: Readonly<Record<string, string>> | undefined
   /** A JSON body, already encoded. */
   readonly body?: string | undefined
+  /** Values this request carries that must never be echoed in an error, log line or span (a session token). */
+  readonly secrets?: ReadonlyArray<Redacted.Redacted<string>>
   /** The API credential from `OktaConfig`, or the browser's session cookie (for `/me`). */
   readonly credential: "apiToken" | SessionCookie
   /** The error statuses this operation documents; any other 4xx becomes `UnexpectedStatus`. */

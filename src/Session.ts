@@ -6,10 +6,12 @@
  */
 import * as Schema from "effect/Schema"
 import { openEnum } from "./internal/client/openEnum.js"
+import { cookieValuePattern, idPattern, isRouteName } from "./internal/client/pathSegment.js"
 
 /**
  * An Okta session id, as Okta issues it: letters, digits, `-` and `_`, 1 to 128 characters.
- * Anything that could leave its path segment (`/`, `..`, `?`, `%`, whitespace) is refused.
+ * Anything that could leave its path segment (`/`, `..`, `?`, `%`, whitespace) is refused, and so
+ * is a route name such as `me` (`/api/v1/sessions/me` is the current session, not an id).
  *
  * @example
  * ```ts
@@ -22,9 +24,10 @@ import { openEnum } from "./internal/client/openEnum.js"
  * @since 0.1.0
  */
 export const SessionId = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z0-9_-]{1,128}$/, {
+  Schema.pattern(idPattern, {
     message: () => "a session id has 1 to 128 letters, digits, '-' or '_'"
   }),
+  Schema.filter((id) => !isRouteName(id), { message: () => "a session id may not be a route name such as 'me'" }),
   Schema.brand("SessionId")
 ).annotations({ identifier: "SessionId" })
 
@@ -32,14 +35,16 @@ export const SessionId = Schema.String.pipe(
 export type SessionId = typeof SessionId.Type
 
 /**
- * An Okta user id (`00u...`; a login is not accepted): letters, digits, `-` and `_`, 1 to 128 characters.
+ * An Okta user id (`00u...`; a login is not accepted): letters, digits, `-` and `_`, 1 to 128
+ * characters, and not a route name such as `me` (`/api/v1/users/me` is the caller, not an id).
  *
  * @since 0.1.0
  */
 export const UserId = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z0-9_-]{1,128}$/, {
+  Schema.pattern(idPattern, {
     message: () => "a user id has 1 to 128 letters, digits, '-' or '_'"
   }),
+  Schema.filter((id) => !isRouteName(id), { message: () => "a user id may not be a route name such as 'me'" }),
   Schema.brand("UserId")
 ).annotations({ identifier: "UserId" })
 
@@ -53,7 +58,7 @@ export type UserId = typeof UserId.Type
  * @since 0.1.0
  */
 export const CookieValue = Schema.String.pipe(
-  Schema.pattern(/^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]{1,4096}$/, {
+  Schema.pattern(cookieValuePattern, {
     message: () => "a cookie value has 1 to 4096 visible ASCII characters and no ';', ',', '\"', '\\\\' or whitespace"
   }),
   Schema.brand("CookieValue")

@@ -52,14 +52,14 @@ describe("OktaConfig.layer", () => {
       expect(JSON.stringify(config)).not.toContain(token)
     }))
 
-  it.effect("trailing slashes are removed, a path prefix kept", () =>
+  it.effect("trailing slashes are removed; ports and international domain names are kept", () =>
     Effect.gen(function*() {
       const cases: ReadonlyArray<readonly [string, string]> = [
         ["https://dev-123.okta.com/", "https://dev-123.okta.com"],
         ["https://dev-123.okta.com///", "https://dev-123.okta.com"],
         ["  https://DEV-123.okta.com  ", "https://dev-123.okta.com"],
-        ["https://gateway.example.com/okta/", "https://gateway.example.com/okta"],
-        ["https://dev-123.okta.com:8443/", "https://dev-123.okta.com:8443"]
+        ["https://dev-123.okta.com:8443/", "https://dev-123.okta.com:8443"],
+        ["https://login.bücher.example/", "https://login.xn--bcher-kva.example"]
       ]
       for (const [input, normalised] of cases) {
         expect(Either.getOrThrow(yield* fromOptions({ orgUrl: input })).orgUrl, input).toBe(normalised)
@@ -85,7 +85,7 @@ describe("OktaConfig.layer", () => {
         const { error, text } = configError(yield* fromOptions({ orgUrl }))
         expect(error._op, orgUrl).toBe("InvalidData")
         expect(text, orgUrl).toContain("OKTA_CLIENT_ORGURL")
-        expect(text, orgUrl).toMatch(/orgUrl must use https/)
+        expect(text, orgUrl).toMatch(/orgUrl: must use https/)
       }
     }))
 
@@ -112,7 +112,7 @@ describe("OktaConfig.layer", () => {
       for (const bad of ["", "   ", "00abc def", "00abc\r\nX-Injected: 1", "{apiToken}"]) {
         const { text } = configError(yield* fromOptions({ token: Redacted.make(bad) }))
         expect(text, JSON.stringify(bad)).toContain("OKTA_CLIENT_TOKEN")
-        expect(text, JSON.stringify(bad)).toMatch(/token (is empty|contains|still holds)/)
+        expect(text, JSON.stringify(bad)).toMatch(/token: (is empty|contains|still holds)/)
         if (bad.trim() !== "") expect(text).not.toContain(bad.trim())
       }
     }))
@@ -123,7 +123,7 @@ describe("OktaConfig.layer", () => {
       for (const maxRetries of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
         const { text } = configError(yield* fromOptions({ maxRetries }))
         expect(text, String(maxRetries)).toContain("OKTA_CLIENT_RATELIMIT_MAXRETRIES")
-        expect(text, String(maxRetries)).toContain("maxRetries must be a whole number >= 0")
+        expect(text, String(maxRetries)).toContain("maxRetries: expected a non-negative integer")
       }
     }))
 
@@ -214,5 +214,120 @@ describe("OktaConfig.layerConfig", () => {
     Effect.gen(function*() {
       const config = Either.getOrThrow(yield* fromEnv(minimalEnv))
       expect(`${String(config.authorization)} ${JSON.stringify(config)}`).not.toContain(token)
+    }))
+})
+
+/** Options as plain JavaScript could pass them: the types are not there to refuse anything. */
+const untyped = (options: Record<string, unknown>): OktaConfig.OktaConfig.Options =>
+  // A cast is the point: this is what a JavaScript caller or a cast in the caller's code does.
+  ({ orgUrl: "https://dev-123.okta.com", token: Redacted.make(token), ...options }) as OktaConfig.OktaConfig.Options
+
+const fromUntyped = (options: Record<string, unknown>) => build(OktaConfig.layer(untyped(options)))
+
+describe("OktaConfig: values that cannot work, or would switch a safety off, are refused", () => {
+  it.effect("an org URL with a path is refused: requests would go to /api/v1/api/v1/...", () =>
+    Effect.gen(function*() {
+      for (const orgUrl of ["https://x.okta.com/api/v1", "https://dev-123.okta.com/api/v1/", "https://gateway.example.com/okta"]) {
+        const { text } = configError(yield* fromOptions({ orgUrl }))
+        expect(text, orgUrl).toContain("OKTA_CLIENT_ORGURL")
+        expect(text, orgUrl).toContain("no path")
+      }
+      const env = configError(yield* fromEnv({ ...minimalEnv, OKTA_CLIENT_ORGURL: "https://x.okta.com/api/v1" }))
+      expect(env.text).toContain("OKTA_CLIENT_ORGURL")
+      expect(env.text).toContain("no path")
+    }))
+
+  it.effect("Okta's bare domain and an admin console domain are not an org", () =>
+    Effect.gen(function*() {
+      for (const orgUrl of ["https://okta.com", "https://oktapreview.com/", "https://okta-emea.com"]) {
+        expect(configError(yield* fromOptions({ orgUrl })).text, orgUrl).toContain("names Okta's own domain")
+      }
+      expect(configError(yield* fromOptions({ orgUrl: "https://dev-123-admin.okta.com" })).text).toContain("admin console")
+    }))
+
+  it.effect("a token with inner non-ASCII whitespace, a zero-width or non-ASCII character is refused, never quoted", () =>
+    Effect.gen(function*() {
+      for (const bad of ["00abc\u00a0def", "00abc\u200bdef", "00abc\u2028def", "00abc\tdef", "00abcdéf", "00abc\u0000"]) {
+        const { text } = configError(yield* fromOptions({ token: Redacted.make(bad) }))
+        expect(text, JSON.stringify(bad)).toContain("OKTA_CLIENT_TOKEN")
+        expect(text, JSON.stringify(bad)).toContain("token: contains")
+        expect(text).not.toContain("00abc")
+      }
+      // Surrounding whitespace (a newline from a file) is only trimmed.
+      const trimmed = Either.getOrThrow(yield* fromOptions({ token: Redacted.make(` ${token}\n`) }))
+      expect(Redacted.value(trimmed.authorization)).toBe(`SSWS ${token}`)
+    }))
+
+  it.effect("a token that is not Redacted is a ConfigError, not a defect, and is not quoted", () =>
+    Effect.gen(function*() {
+      for (const raw of [token, 42, undefined]) {
+        const { text } = configError(yield* fromUntyped({ token: raw }))
+        expect(text, String(raw)).toContain("OKTA_CLIENT_TOKEN")
+        expect(text).toContain("Redacted")
+        expect(text).not.toContain(token)
+      }
+    }))
+
+  it.effect("negative, NaN, infinite or over-long durations are refused in layer(options), naming the setting", () =>
+    Effect.gen(function*() {
+      const settings: ReadonlyArray<readonly [string, string]> = [
+        ["requestTimeout", "OKTA_CLIENT_REQUESTTIMEOUT"],
+        ["maxElapsed", "OKTA_CLIENT_RATELIMIT_MAXELAPSED"]
+      ]
+      const bad: ReadonlyArray<unknown> = [-1, Number.NaN, Number.POSITIVE_INFINITY, "-5 seconds", [-1, 0], "30 days", "soon", true]
+      for (const [setting, name] of settings) {
+        for (const value of bad) {
+          const { text } = configError(yield* fromUntyped({ [setting]: value }))
+          expect(text, `${setting}=${String(value)}`).toContain(name)
+          expect(text, `${setting}=${String(value)}`).toContain(`${setting}: expected`)
+        }
+      }
+    }))
+
+  it.effect("throttle settings are refused under their own names; MAXCONCURRENCY is not reported as THROTTLE", () =>
+    Effect.gen(function*() {
+      const concurrency = configError(yield* fromEnv({ ...minimalEnv, OKTA_CLIENT_RATELIMIT_MAXCONCURRENCY: "0" }))
+      expect(concurrency.error._op).toBe("InvalidData")
+      if (concurrency.error._op === "InvalidData") expect(concurrency.error.path).toEqual(["OKTA_CLIENT_RATELIMIT_MAXCONCURRENCY"])
+      for (const [throttle, setting] of [
+        [{ maxConcurrency: 0 }, "throttle.maxConcurrency"],
+        [{ maxConcurrency: Number.NaN }, "throttle.maxConcurrency"],
+        [{ pad: -1 }, "throttle.pad"],
+        [{ jitter: "-1 seconds" }, "throttle.jitter"],
+        [{ maxWaitWithoutDate: Number.POSITIVE_INFINITY }, "throttle.maxWaitWithoutDate"],
+        ["yes", "throttle"]
+      ] as const) {
+        const { text } = configError(yield* fromUntyped({ throttle }))
+        expect(text, setting).toContain(`${setting}: `)
+      }
+    }))
+
+  it.effect("from the environment, a negative timeout or elapsed bound is refused, not read as zero (off)", () =>
+    Effect.gen(function*() {
+      for (const value of ["-5", "-5 seconds", " -1"]) {
+        for (const name of ["OKTA_CLIENT_REQUESTTIMEOUT", "OKTA_CLIENT_RATELIMIT_MAXELAPSED"]) {
+          const { text } = configError(yield* fromEnv({ ...minimalEnv, [name]: value }))
+          expect(text, `${name}=${value}`).toContain(name)
+          expect(text, `${name}=${value}`).toContain("non-negative")
+        }
+      }
+    }))
+
+  it.effect("maxResponseBytes, flags, the mode, the user agent and the schedules must have their types", () =>
+    Effect.gen(function*() {
+      const cases: ReadonlyArray<readonly [Record<string, unknown>, string]> = [
+        [{ maxResponseBytes: Number.NaN }, "maxResponseBytes: "],
+        [{ maxResponseBytes: Number.POSITIVE_INFINITY }, "maxResponseBytes: "],
+        [{ maxResponseBytes: 2048.5 }, "maxResponseBytes: "],
+        [{ propagateTraceHeaders: "yes" }, "propagateTraceHeaders: expected true or false"],
+        [{ authorizationMode: "Basic" }, "OKTA_CLIENT_AUTHORIZATIONMODE"],
+        [{ userAgent: 42 }, "OKTA_CLIENT_USERAGENT"],
+        [{ userAgent: "app\u0085x" }, "OKTA_CLIENT_USERAGENT"],
+        [{ rateLimitRetry: "twice" }, "rateLimitRetry: expected a Schedule"],
+        [{ orgUrl: 42 }, "OKTA_CLIENT_ORGURL"]
+      ]
+      for (const [options, expected] of cases) {
+        expect(configError(yield* fromUntyped(options)).text, JSON.stringify(options)).toContain(expected)
+      }
     }))
 })

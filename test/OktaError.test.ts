@@ -109,3 +109,21 @@ describe("OktaError.OktaErrorBody", () => {
     expect(Either.isLeft(Schema.decodeUnknownEither(OktaError.OktaErrorBody)({ errorCode: 7 }))).toBe(true)
   })
 })
+
+describe("OktaError.InvalidArgument", () => {
+  it("is a tagged error naming the operation, the argument and why, and says nothing was sent", () => {
+    const error = new OktaError.InvalidArgument({
+      operation: "revokeSession",
+      argument: "sessionId",
+      detail: "names another endpoint ('me'), not a session id",
+      method: "DELETE",
+      path: "/api/v1/sessions/{sessionId}"
+    })
+    expect(error._tag).toBe("InvalidArgument")
+    expect(error).toBeInstanceOf(Error)
+    expect(error.message).toBe(
+      "InvalidArgument: revokeSession sessionId names another endpoint ('me'), not a session id; no request was sent (DELETE /api/v1/sessions/{sessionId})"
+    )
+    expect(String(error)).toContain(error.message)
+  })
+})

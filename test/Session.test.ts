@@ -28,6 +28,16 @@ describe("Session.UserId", () => {
       }
     }))
 
+  it("SessionId and UserId refuse route names such as `me`, in any case, so typed callers learn early", () => {
+    for (const name of ["me", "ME", "Me"]) {
+      expect(Either.isLeft(Schema.decodeUnknownEither(Session.SessionId)(name)), name).toBe(true)
+      expect(Either.isLeft(Schema.decodeUnknownEither(Session.UserId)(name)), name).toBe(true)
+    }
+    // A longer id that merely starts with the route name is an id.
+    expect(Either.isRight(Schema.decodeUnknownEither(Session.SessionId)("me1"))).toBe(true)
+    expect(() => Session.SessionId.make("me")).toThrow()
+  })
+
   it("make throws on bad input instead of branding it", () => {
     expect(() => Session.UserId.make("a/b")).toThrow()
     expect(() => Session.SessionId.make("..")).toThrow()

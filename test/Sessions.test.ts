@@ -1,6 +1,6 @@
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Effect, Either, Exit, Fiber, Layer, Logger, LogLevel, Redacted, Schema, TestClock, Tracer } from "effect"
+import { Cause, DateTime, Effect, Either, Exit, Fiber, Layer, Logger, LogLevel, Redacted, Schema, TestClock, Tracer } from "effect"
 import { existsSync, readFileSync } from "node:fs"
 import * as os from "node:os"
 import { fileURLToPath } from "node:url"
@@ -659,6 +659,33 @@ describe("Sessions: no credential in errors, logs or spans", () => {
         for (const [key, value] of span.attributes) expectNoSecret(`${key}=${String(value)}`, `span ${span.name}`)
       }
       expect(spans.some((span) => span.kind === "client")).toBe(true)
+    }))
+  it.effect("a refused argument fails its own span with InvalidArgument and records no part of the value", () =>
+    Effect.gen(function*() {
+      const { spans, tracer } = yield* recordSpans
+      const { client, requests } = RecordingHttpClient.make(() => RecordingHttpClient.json(200, sessionBody))
+      const sessions = yield* Effect.provide(Sessions.Sessions, RecordingHttpClient.sessionsLayer(client))
+      /** What plain JavaScript passes, whatever the signature says. */
+      const untyped = <T>(value: unknown): T => value as T
+      const calls: ReadonlyArray<readonly [string, Effect.Effect<unknown, OktaError.OktaError>]> = [
+        ["getSession", sessions.getSession(untyped(`${sessionToken}/x`))],
+        ["createSession", sessions.createSession(untyped(sessionToken))],
+        ["getCurrentSession", sessions.getCurrentSession(untyped({ name: "sid", value: `${cookieValue}\r\n` }))]
+      ]
+      for (const [name, call] of calls) {
+        const result = yield* Effect.either(call.pipe(Effect.withTracer(tracer)))
+        expect(failureOf(result)._tag, name).toBe("InvalidArgument")
+        const span = spans.find((span) => span.name === `Sessions.${name}`)
+        expect(span?.attributes.get("okta.operation"), name).toBe(name)
+        expect(span?.attributes.has("okta.session_id"), name).toBe(false)
+        const exit = span?.status._tag === "Ended" ? span.status.exit : undefined
+        expect(exit !== undefined && Exit.isFailure(exit), name).toBe(true)
+        if (exit !== undefined && Exit.isFailure(exit)) expectNoSecret(Cause.pretty(exit.cause), `span ${name} exit`)
+      }
+      for (const span of spans) {
+        for (const [key, value] of span.attributes) expectNoSecret(`${key}=${String(value)}`, `span ${span.name}`)
+      }
+      expect(requests).toHaveLength(0)
     }))
 })
 

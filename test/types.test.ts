@@ -18,29 +18,32 @@ type AnyCall =
   | OktaError.TransportError
   | OktaError.DecodeError
 
+/** What every operation can meet: the common errors and a refused argument (a cast or plain JavaScript). */
+type AnyOperation = AnyCall | OktaError.InvalidArgument
+
 describe("error unions", () => {
   it("CommonError is the five errors any call can meet", () => {
     expectTypeOf<OktaError.CommonError>().toEqualTypeOf<AnyCall>()
   })
 
-  it("each operation fails with exactly its documented tags plus the common ones", () => {
+  it("each operation fails with exactly its documented tags plus the common ones and InvalidArgument", () => {
     expectTypeOf<ErrorOf<"createSession">>().toEqualTypeOf<
-      OktaError.BadRequest | OktaError.Forbidden | OktaError.TooManyRequests | AnyCall
+      OktaError.BadRequest | OktaError.Forbidden | OktaError.TooManyRequests | AnyOperation
     >()
     expectTypeOf<ErrorOf<"getSession">>().toEqualTypeOf<
-      OktaError.BadRequest | OktaError.Forbidden | OktaError.NotFound | OktaError.TooManyRequests | AnyCall
+      OktaError.BadRequest | OktaError.Forbidden | OktaError.NotFound | OktaError.TooManyRequests | AnyOperation
     >()
     expectTypeOf<ErrorOf<"refreshSession">>().toEqualTypeOf<
-      OktaError.Forbidden | OktaError.NotFound | OktaError.TooManyRequests | AnyCall
+      OktaError.Forbidden | OktaError.NotFound | OktaError.TooManyRequests | AnyOperation
     >()
     expectTypeOf<ErrorOf<"revokeSession">>().toEqualTypeOf<
-      OktaError.Forbidden | OktaError.NotFound | OktaError.TooManyRequests | AnyCall
+      OktaError.Forbidden | OktaError.NotFound | OktaError.TooManyRequests | AnyOperation
     >()
-    expectTypeOf<ErrorOf<"getCurrentSession">>().toEqualTypeOf<OktaError.NotFound | AnyCall>()
-    expectTypeOf<ErrorOf<"refreshCurrentSession">>().toEqualTypeOf<OktaError.NotFound | AnyCall>()
-    expectTypeOf<ErrorOf<"closeCurrentSession">>().toEqualTypeOf<OktaError.NotFound | AnyCall>()
+    expectTypeOf<ErrorOf<"getCurrentSession">>().toEqualTypeOf<OktaError.NotFound | AnyOperation>()
+    expectTypeOf<ErrorOf<"refreshCurrentSession">>().toEqualTypeOf<OktaError.NotFound | AnyOperation>()
+    expectTypeOf<ErrorOf<"closeCurrentSession">>().toEqualTypeOf<OktaError.NotFound | AnyOperation>()
     expectTypeOf<ErrorOf<"revokeUserSessions">>().toEqualTypeOf<
-      OktaError.Forbidden | OktaError.NotFound | OktaError.TooManyRequests | AnyCall
+      OktaError.Forbidden | OktaError.NotFound | OktaError.TooManyRequests | AnyOperation
     >()
   })
 
@@ -51,6 +54,22 @@ describe("error unions", () => {
     expectTypeOf<Sessions.RevokeSessionError>().toEqualTypeOf<ErrorOf<"revokeSession">>()
     expectTypeOf<Sessions.CurrentSessionError>().toEqualTypeOf<ErrorOf<"getCurrentSession">>()
     expectTypeOf<Sessions.RevokeUserSessionsError>().toEqualTypeOf<ErrorOf<"revokeUserSessions">>()
+  })
+
+  it("OperationError is derived from the endpoint table for every operation", () => {
+    expectTypeOf<Sessions.OperationError<"createSession">>().toEqualTypeOf<ErrorOf<"createSession">>()
+    expectTypeOf<Sessions.OperationError<"getSession">>().toEqualTypeOf<ErrorOf<"getSession">>()
+    expectTypeOf<Sessions.OperationError<"refreshSession">>().toEqualTypeOf<ErrorOf<"refreshSession">>()
+    expectTypeOf<Sessions.OperationError<"revokeSession">>().toEqualTypeOf<ErrorOf<"revokeSession">>()
+    expectTypeOf<Sessions.OperationError<"getCurrentSession">>().toEqualTypeOf<ErrorOf<"getCurrentSession">>()
+    expectTypeOf<Sessions.OperationError<"refreshCurrentSession">>().toEqualTypeOf<ErrorOf<"refreshCurrentSession">>()
+    expectTypeOf<Sessions.OperationError<"closeCurrentSession">>().toEqualTypeOf<ErrorOf<"closeCurrentSession">>()
+    expectTypeOf<Sessions.OperationError<"revokeUserSessions">>().toEqualTypeOf<ErrorOf<"revokeUserSessions">>()
+  })
+
+  it("InvalidArgument names the operation and the argument, and is part of OktaError", () => {
+    expectTypeOf<OktaError.InvalidArgument["argument"]>().toEqualTypeOf<string>()
+    expectTypeOf<OktaError.InvalidArgument>().toMatchTypeOf<OktaError.OktaError>()
   })
 
   it("successes are Session or void, and no operation needs a service", () => {
@@ -82,7 +101,8 @@ export const catchesEverything = (sessions: Service, id: Session.SessionId) => {
       ServerError: (error) => Effect.succeed(error.status),
       UnexpectedStatus: (error) => Effect.succeed(error.status),
       TransportError: (error) => Effect.succeed(error.reason),
-      DecodeError: (error) => Effect.succeed(error.detail)
+      DecodeError: (error) => Effect.succeed(error.detail),
+      InvalidArgument: (error) => Effect.succeed(error.argument)
     })
   )
   expectTypeOf<Effect.Effect.Error<typeof handled>>().toEqualTypeOf<never>()
@@ -98,6 +118,8 @@ export const undocumentedTagsDoNotCompile = (
   token: Redacted.Redacted<string>
 ) => [
   sessions.getSession(id).pipe(Effect.catchTag("NotFound", () => Effect.void)),
+  sessions.createSession(token).pipe(Effect.catchTag("InvalidArgument", () => Effect.void)),
+  sessions.closeCurrentSession(cookie).pipe(Effect.catchTag("InvalidArgument", () => Effect.void)),
   // @ts-expect-error createSession cannot fail with NotFound
   sessions.createSession(token).pipe(Effect.catchTag("NotFound", () => Effect.void)),
   // @ts-expect-error refreshSession cannot fail with BadRequest

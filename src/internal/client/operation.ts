@@ -1,0 +1,155 @@
+/**
+ * The one function every `Sessions` operation is: a span named `Sessions.<operation>`, the checks
+ * of its arguments (an `InvalidArgument` and no request when one fails), the request built from its
+ * endpoint row, the call, and the decode of a `Session` answer. An operation is then one line that
+ * says which of its arguments is which (`Sessions.ts`).
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type * as Tracer from "effect/Tracer"
+import * as OktaError from "../../OktaError.js"
+import type * as OktaHttpClient from "../../OktaHttpClient.js"
+import { CreateSessionRequest, type Session, type SessionCookie } from "../../Session.js"
+import {
+  type DocumentedOf,
+  type EmptyOperation,
+  type EndpointOf,
+  endpoints,
+  type EndpointSpec,
+  type OperationName,
+  type PathParameter,
+  type PathParameters,
+  type SessionOperation
+} from "./endpoints.js"
+import { checkCookie, checkQueryBooleans, checkSessionToken, isProblem, pathParameters, type Problem } from "./operationArguments.js"
+import { decodeSession } from "./sessionBody.js"
+
+/** The errors of an operation: its row's documented tags, the common ones and `InvalidArgument`. */
+export type OperationError<Op extends OperationName> =
+  | OktaError.DocumentedErrors[DocumentedOf<Op>]
+  | OktaError.CommonError
+  | OktaError.InvalidArgument
+
+/**
+ * What a caller passed, by the part of the request it fills. Every value is `unknown` here: the
+ * types of the public signature are not trusted, each value is checked by its row.
+ */
+export interface OperationArguments<Op extends OperationName> {
+  readonly path?: { readonly [K in PathParameters<EndpointOf<Op>["pathTemplate"]>]: unknown }
+  readonly cookie?: unknown
+  readonly sessionToken?: unknown
+  readonly query?: unknown
+}
+
+/** A row as the shared code reads it, whatever the operation. */
+interface RowView extends EndpointSpec {
+  readonly pathParameters: ReadonlyArray<PathParameter>
+  path(values: Readonly<Record<string, string>>): string
+}
+
+/** A request ready to send, and the span attributes of its checked ids. */
+interface Prepared<Documented extends OktaError.DocumentedTag> {
+  readonly request: OktaHttpClient.OktaRequest<Documented>
+  readonly attributes: Readonly<Record<string, string>>
+}
+
+const encodeCreateRequest = Schema.encodeSync(Schema.parseJson(CreateSessionRequest))
+
+/**
+ * Each operation's span is the client span of its call to Okta (the platform client's own per-request
+ * span is turned off by `OktaHttpClient` unless trace headers are sent).
+ */
+const clientSpan: Tracer.SpanOptions = { kind: "client" }
+
+/** Checks the arguments by the operation's row and builds its request, or refuses with `InvalidArgument`. */
+const prepare = <Op extends OperationName>(
+  operation: Op,
+  args: OperationArguments<Op>
+): Either.Either<Prepared<DocumentedOf<Op>>, OktaError.InvalidArgument> => {
+  const row: RowView = endpoints[operation]
+  const refuse = ([argument, detail]: Problem) =>
+    Either.left(new OktaError.InvalidArgument({ operation, argument, detail, method: row.method, path: row.pathTemplate }))
+  const given: Readonly<Record<string, unknown>> = args.path ?? {}
+  const values: Record<string, string> = {}
+  const attributes: Record<string, string> = { "okta.operation": operation }
+  for (const name of row.pathParameters) {
+    const parameter = pathParameters[name]
+    const value = given[name]
+    if (!parameter.isValid(value)) return refuse([name, parameter.problem(value)])
+    values[name] = value
+    attributes[parameter.attribute] = value
+  }
+  let credential: "apiToken" | SessionCookie = "apiToken"
+  if (row.credential === "sessionCookie") {
+    const cookie = checkCookie(args.cookie)
+    if (isProblem(cookie)) return refuse(cookie)
+    credential = cookie
+  }
+  let secrets: ReadonlyArray<Redacted.Redacted<string>> | undefined
+  let body: string | undefined
+  if (row.body === "sessionToken") {
+    const sessionToken = checkSessionToken(args.sessionToken)
+    if (isProblem(sessionToken)) return refuse(sessionToken)
+    body = encodeCreateRequest(new CreateSessionRequest({ sessionToken }))
+    secrets = [sessionToken]
+  }
+  const urlParams = row.query === undefined ? undefined : checkQueryBooleans(args.query, row.query)
+  if (isProblem(urlParams)) return refuse(urlParams)
+  const endpoint = endpoints[operation]
+  return Either.right({
+    request: {
+      method: row.method,
+      pathTemplate: row.pathTemplate,
+      path: row.path(values),
+      credential,
+      documented: endpoint.documented,
+      rateLimitFamily: row.rateLimitFamily,
+      retrySafe: row.retrySafe,
+      urlParams,
+      body,
+      ...(secrets === undefined ? {} : { secrets })
+    },
+    attributes
+  })
+}
+
+/**
+ * The two kinds of operation over one `OktaHttpClient`: `session` decodes a `Session` answer,
+ * `empty` reads nothing (204). Which kind an operation is comes from its row's `answer`; using the
+ * other does not compile.
+ */
+export const makeOperations = (http: OktaHttpClient.OktaHttpClient.Service) => {
+  /** Checks, annotates the span and sends; the 2xx answer or the operation's errors. */
+  const send = <Op extends OperationName>(
+    operation: Op,
+    args: OperationArguments<Op>
+  ): Effect.Effect<OktaHttpClient.OktaResponse, OktaHttpClient.ExecuteError<DocumentedOf<Op>> | OktaError.InvalidArgument> => {
+    const prepared = prepare(operation, args)
+    if (Either.isLeft(prepared)) {
+      return Effect.zipRight(Effect.annotateCurrentSpan("okta.operation", operation), Effect.fail(prepared.left))
+    }
+    const { attributes, request } = prepared.right
+    return Effect.zipRight(Effect.annotateCurrentSpan(attributes), http.execute(request))
+  }
+
+  const session = <Op extends SessionOperation, Args extends Array<unknown>>(
+    operation: Op,
+    toArguments: (...args: Args) => OperationArguments<Op>
+  ): (...args: Args) => Effect.Effect<Session, OperationError<Op>> =>
+    Effect.fn(`Sessions.${operation}`, clientSpan)(
+      (...args: Args): Effect.Effect<Session, OperationError<Op>> =>
+        Effect.flatMap(send(operation, toArguments(...args)), (response) => decodeSession(response, endpoints[operation]))
+    )
+
+  const empty = <Op extends EmptyOperation, Args extends Array<unknown>>(
+    operation: Op,
+    toArguments: (...args: Args) => OperationArguments<Op>
+  ): (...args: Args) => Effect.Effect<void, OperationError<Op>> =>
+    Effect.fn(`Sessions.${operation}`, clientSpan)(
+      (...args: Args): Effect.Effect<void, OperationError<Op>> => Effect.asVoid(send(operation, toArguments(...args)))
+    )
+
+  return { session, empty }
+}
