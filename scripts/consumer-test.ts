@@ -8,7 +8,7 @@
  *    with the tarball in place of the package name:
  *    - after the first line (no @effect/platform-node): one copy of effect, no CLI or printer
  *      packages, exactly one package more than a bare `effect @effect/platform` install, and the
- *      README's FetchHttpClient snippet bundles with esbuild (so nothing needs platform-node);
+ *      README's FetchHttpClient snippet type-checks and bundles with esbuild (nothing needs platform-node);
  *    - after the second line: the same tree checks;
  *    - the README's TypeScript snippets type-check under NodeNext, Node16 and Bundler resolution, in
  *      an ESM package and in a CommonJS package, with strict consumer flags (skipLibCheck off under NodeNext);
@@ -426,6 +426,27 @@ const runProfile = async (profile: Profile, work: string, tarball: string): Prom
   await check(`${label}, core: the README's FetchHttpClient snippet bundles without @effect/platform-node`, async () => {
     writeFileSync(join(directory, "install-fetch.ts"), snippets["install-fetch.ts"])
     await buildForNode(join(directory, "install-fetch.ts"), fetchBundle, "esm", "bundle")
+  })
+  await check(`${label}, core: the README's FetchHttpClient snippet type-checks (NodeNext, skipLibCheck off)`, () => {
+    // The repository's tsc and @types/node: installing them here would change the tree under test.
+    writeJson(join(directory, "tsconfig.core.json"), {
+      compilerOptions: {
+        target: "ES2022",
+        lib: ["ES2022"],
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        strict: true,
+        exactOptionalPropertyTypes: true,
+        noUncheckedIndexedAccess: true,
+        noPropertyAccessFromIndexSignature: true,
+        skipLibCheck: false,
+        noEmit: true,
+        typeRoots: [join(root, "node_modules", "@types")],
+        types: ["node"]
+      },
+      files: ["install-fetch.ts"]
+    })
+    runOk(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.core.json"], directory)
   })
 
   const nodeLine = installLine(1)
