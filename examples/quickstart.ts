@@ -2,7 +2,7 @@
  * Quickstart: look a session up, refresh it, and handle "gone" as an ordinary outcome.
  *
  *   OKTA_CLIENT_ORGURL=https://dev-123.okta.com OKTA_CLIENT_TOKEN=00abc... \
- *     npx tsx --conditions=source examples/quickstart.ts 102Ke7cvc3uT0iOo4J1Fd4tSA
+ *     npx tsx examples/quickstart.ts 102Ke7cvc3uT0iOo4J1Fd4tSA
  *
  * Importing this file runs nothing; only running it as the main script does.
  */

@@ -190,16 +190,22 @@ export const fromEnv: Config.Config<OktaConfig.Options> = Environment.fromEnv
 
 /**
  * A layer that reads its options from a `Config` (by default `fromEnv`), then checks them as `layer` does.
+ * As with `PgClient.layerConfig`, the argument may also be a `Config.Wrap<Options>`: a record with a
+ * `Config` per setting; a setting left out takes `layer`'s default.
  *
  * @example
  * ```ts
+ * import { Config } from "effect"
  * import { OktaConfig } from "effect-okta-sessions"
  *
  * // OKTA_CLIENT_ORGURL=https://dev-123.okta.com OKTA_CLIENT_TOKEN=00abc... node app.js
  * const ConfigLive = OktaConfig.layerConfig()
+ *
+ * // your own names
+ * const AppConfigLive = OktaConfig.layerConfig({ orgUrl: Config.string("APP_OKTA_URL"), token: Config.redacted("APP_OKTA_TOKEN") })
  * ```
  * @since 0.1.0
  */
 export const layerConfig = (
-  config: Config.Config<OktaConfig.Options> = fromEnv
-): Layer.Layer<OktaConfig, ConfigError.ConfigError> => Layer.effect(OktaConfig, Effect.flatMap(config, make))
+  config: Config.Config.Wrap<OktaConfig.Options> = fromEnv
+): Layer.Layer<OktaConfig, ConfigError.ConfigError> => Layer.effect(OktaConfig, Effect.flatMap(Config.unwrap(config), make))

@@ -34,7 +34,7 @@ describe("npm run emulator (examples/emulator.ts)", () => {
     const idsFile = join(dir, "ids.txt")
     const child = spawn(
       process.execPath,
-      ["--conditions=source", "--import", "tsx", "examples/emulator.ts", "--port", "0", "--sessions", "3", "--ids-out", idsFile],
+      ["--import", "tsx", "examples/emulator.ts", "--port", "0", "--sessions", "3", "--ids-out", idsFile],
       { cwd: root, stdio: ["ignore", "pipe", "pipe"] }
     )
     let output = ""

@@ -1,0 +1,55 @@
+/**
+ * package.json as published: the entry points match src/ (so a new module cannot be left out of
+ * `exports`), the peers are Effect's, and nothing only the examples or the CLI need is a runtime
+ * dependency. The tarball itself is checked by `npm run test:consumer`.
+ */
+import { readFileSync } from "node:fs"
+import { describe, expect, it } from "vitest"
+import { entryPoints, manifestFields, sourceDirectory } from "../scripts/packageExports.js"
+
+const manifest: Record<string, unknown> = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"))
+
+describe("package.json", () => {
+  it("has the entry-point fields that src/ gives (run `npm run build` after adding a module, and commit package.json)", () => {
+    const expected = manifestFields(entryPoints(sourceDirectory))
+    expect({
+      main: manifest["main"],
+      module: manifest["module"],
+      types: manifest["types"],
+      exports: manifest["exports"],
+      typesVersions: manifest["typesVersions"]
+    }).toEqual(expected)
+  })
+
+  it("exports every public module, ./testing and ./package.json, closes internals and has no source condition", () => {
+    const exportsMap = manifest["exports"]
+    expect(Object.keys(exportsMap ?? {})).toEqual(expect.arrayContaining([
+      ".",
+      "./Session",
+      "./Sessions",
+      "./OktaError",
+      "./OktaConfig",
+      "./OktaHttpClient",
+      "./RateLimit",
+      "./Retry",
+      "./Keepalive",
+      "./testing",
+      "./package.json",
+      "./internal/*"
+    ]))
+    expect(exportsMap).toHaveProperty(["./internal/*"], null)
+    expect(JSON.stringify(exportsMap)).not.toMatch(/"source"|(?<!\.d)\.ts"/)
+  })
+
+  it("takes effect and @effect/platform as peers, @effect/platform-node as an optional peer, and has no runtime dependencies", () => {
+    expect(manifest["dependencies"]).toBeUndefined()
+    expect(manifest["peerDependencies"]).toEqual({
+      effect: "^3.22.0",
+      "@effect/platform": "^0.97.0",
+      "@effect/platform-node": "^0.108.0"
+    })
+    expect(manifest["peerDependenciesMeta"]).toEqual({ "@effect/platform-node": { optional: true } })
+    expect(manifest["sideEffects"]).toBe(false)
+    for (const name of ["repository", "homepage", "bugs", "keywords", "license"]) expect(manifest).toHaveProperty(name)
+  })
+})
