@@ -45,7 +45,7 @@ describe("InMemorySessions", () => {
       const expiries = new Set(seeded.map((session) => session.expiresAt.epochMillis))
       expect(expiries.size).toBeGreaterThan(150)
       const refused = yield* Effect.flip(okta.seedSessions(1, { maxAge: "-1 second" }))
-      expect(refused._tag).toBe("InvalidSetting")
+      expect(refused).toMatchObject({ _tag: "InvalidOptions", module: "FakeOkta", option: "maxAge" })
     }).pipe(Effect.provide(TestLayer())))
 
   it.effect("expires a session after the idle window, on the TestClock", () =>
@@ -108,7 +108,7 @@ describe("InMemorySessions", () => {
       expect((yield* okta.counters).concurrencyRejections).toBe(1)
     }).pipe(Effect.provide(TestLayer({ concurrencyLimit: 2 }))))
 
-  it.effect("refuses settings out of range with InvalidSetting, naming the setting", () =>
+  it.effect("refuses settings out of range with InvalidOptions, naming the setting", () =>
     Effect.gen(function*() {
       const okta = yield* FakeOkta.FakeOkta
       const errors = yield* Effect.all([
@@ -119,18 +119,18 @@ describe("InMemorySessions", () => {
         Effect.flip(okta.setFaults({ latencyMillis: -1 })),
         Effect.flip(okta.seedSessions(-1))
       ])
-      expect(errors.map((error) => [error._tag, error.setting])).toEqual([
-        ["InvalidSetting", "idleWindow"],
-        ["InvalidSetting", "maxLifetime"],
-        ["InvalidSetting", "rateLimits.users.limit"],
-        ["InvalidSetting", "concurrencyLimit"],
-        ["InvalidSetting", "faults"],
-        ["InvalidSetting", "count"]
+      expect(errors.map((error) => [error._tag, error.module, error.option])).toEqual([
+        ["InvalidOptions", "FakeOkta", "idleWindow"],
+        ["InvalidOptions", "FakeOkta", "maxLifetime"],
+        ["InvalidOptions", "FakeOkta", "rateLimits.users.limit"],
+        ["InvalidOptions", "FakeOkta", "concurrencyLimit"],
+        ["InvalidOptions", "FakeOkta", "faults.latencyMillis"],
+        ["InvalidOptions", "FakeOkta", "count"]
       ])
       const unknown = yield* Effect.flip(okta.startSession(Session.UserId.make("00unobody")))
       expect(unknown._tag).toBe("UnknownUser")
       const layerError = yield* Effect.flip(Effect.provide(FakeOkta.FakeOkta, FakeOkta.layer({ rateLimits: { sessions: { limit: 10, window: "-1 seconds" } } })))
-      expect(layerError.setting).toBe("rateLimits.sessions.window")
+      expect(layerError.option).toBe("rateLimits.sessions.window")
     }).pipe(Effect.provide(TestLayer())))
 
   it.effect("seedSessionIds answers only ids, of sessions as alive as seedSessions' and of distinct users", () =>
@@ -142,7 +142,7 @@ describe("InMemorySessions", () => {
       const found = yield* Effect.forEach(ids, (id) => sessions.getSession(id))
       expect(new Set(found.map((session) => session.userId)).size).toBe(3)
       expect(yield* okta.activeSessionCount).toBe(3)
-      expect((yield* Effect.flip(okta.seedSessionIds(1.5))).setting).toBe("count")
+      expect((yield* Effect.flip(okta.seedSessionIds(1.5))).option).toBe("count")
     }).pipe(Effect.provide(TestLayer())))
 
   it.effect("stays cheap at 10,000 sessions: seed and refresh them all, then let them expire", () =>

@@ -321,14 +321,15 @@ describe("OktaEmulator on the wire", () => {
         expectOktaHeaders(yield* call("/__admin/counters"), false)
       })))
 
-  it.live("refuses a bad port or token with InvalidSetting, and a port in use with ServeError", () =>
+  it.live("refuses a bad port or token with InvalidOptions, and a port in use with ServeError", () =>
     Effect.gen(function*() {
       const badPort = yield* Effect.flip(Effect.scoped(Layer.build(OktaEmulator.layerWithFakeOkta({ port: 70_000 }))))
-      expect(badPort).toMatchObject({ _tag: "InvalidSetting", setting: "port" })
+      expect(badPort).toMatchObject({ _tag: "InvalidOptions", module: "OktaEmulator", option: "port" })
       const badToken = yield* Effect.flip(
         Effect.scoped(Layer.build(OktaEmulator.layerWithFakeOkta({ apiToken: Redacted.make("two words") })))
       )
-      expect(badToken).toMatchObject({ _tag: "InvalidSetting", setting: "apiToken" })
+      expect(badToken).toMatchObject({ _tag: "InvalidOptions", module: "OktaEmulator", option: "apiToken" })
+      expect(badToken.message).not.toContain("two words")
       const taken = yield* withEmulator(({ url }) =>
         Effect.flip(Effect.scoped(Layer.build(OktaEmulator.layerWithFakeOkta({ port: Number(new URL(url).port) }))))
       )

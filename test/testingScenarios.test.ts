@@ -354,7 +354,7 @@ const scenarios: ReadonlyArray<Scenario> = [
         yield* okta.clearFaults
         yield* observe("after clearing", Effect.asVoid(sessions.getSession(seeded!.id)))
         const refused = yield* Effect.flip(okta.setFaults({ serverErrorRate: 2 }))
-        expect(refused._tag).toBe("InvalidSetting")
+        expect(refused).toMatchObject({ _tag: "InvalidOptions", module: "FakeOkta", option: "faults.serverErrorRate" })
       }),
     expected: {
       "500": expect.objectContaining({ error: "ServerError", status: 500, errorCode: "E0000009" }),
