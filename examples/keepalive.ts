@@ -350,7 +350,7 @@ export const runOnEmulator = (options: RunOptions) =>
       )
     ),
     Effect.catchTags({
-      InvalidSetting: (error) => Effect.fail(new KeepaliveDemoError({ detail: error.message })),
+      InvalidOptions: (error) => Effect.fail(new KeepaliveDemoError({ detail: error.message })),
       ServeError: (error) => Effect.fail(new KeepaliveDemoError({ detail: `the emulator could not start: ${error.message}` })),
       ConfigError: (error) => Effect.fail(new KeepaliveDemoError({ detail: String(error) }))
     })

@@ -9,7 +9,7 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Duration, Effect, Either, Layer, Redacted, TestClock } from "effect"
+import { Clock, Duration, Effect, Either, Fiber, Layer, Redacted, TestClock } from "effect"
 import { Session, Sessions } from "effect-okta-sessions"
 import { FakeOkta, InMemorySessions, OktaEmulator } from "effect-okta-sessions/testing"
 
@@ -20,7 +20,26 @@ interface Context {
   readonly observe: <A, E>(label: string, effect: Effect.Effect<A, E>) => Effect.Effect<Either.Either<A, E>>
   /** Gives an id a label, so observations do not depend on the ids a face generated. */
   readonly name: (id: string, label: string) => void
+  /** Records a value as it is (a summary the scenario made itself). */
+  readonly record: (label: string, value: unknown) => Effect.Effect<void>
 }
+
+/** Waits (polling the org, in real time) until it has counted `n` requests: they are all in, on any face. */
+const requestsArrived = (okta: FakeOkta.FakeOkta.Service, n: number) =>
+  Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5))).pipe(
+    Effect.zipRight(okta.counters),
+    Effect.repeat({ until: (counters) => counters.requests >= n })
+  )
+
+/** An outcome in a word: `ok` or the error's tag and status. */
+const outcome = (result: Either.Either<unknown, unknown>) =>
+  Either.match(result, {
+    onRight: () => "ok",
+    onLeft: (error) =>
+      typeof error === "object" && error !== null && "_tag" in error && "status" in error
+        ? `${String(error._tag)} ${String(error.status)}`
+        : String(error)
+  })
 
 interface Scenario {
   readonly name: string
@@ -107,7 +126,11 @@ const runScenario = (scenario: Scenario, face: Face) =>
               : { defect: String(error) }
         })
       })
-    yield* scenario.run({ sessions, okta, observe, name: (id, name) => labels.set(id, name) })
+    const record: Context["record"] = (name, value) =>
+      Effect.sync(() => {
+        observations[name] = value
+      })
+    yield* scenario.run({ sessions, okta, observe, record, name: (id, name) => labels.set(id, name) })
     return observations
   }).pipe(Effect.provide(face(scenario.org ?? {})))
 
@@ -343,6 +366,79 @@ const scenarios: ReadonlyArray<Scenario> = [
     }
   },
   {
+    name: "latency on the TestClock and the concurrent-request limit: two wait, the third is refused at once",
+    org: { concurrencyLimit: 2 },
+    run: ({ okta, record, sessions }) =>
+      Effect.gen(function*() {
+        const [seeded] = yield* okta.seedSessions(1)
+        yield* okta.setFaults({ latencyMillis: 1_000 })
+        const fiber = yield* Effect.fork(
+          Effect.all([1, 2, 3].map(() => Effect.either(sessions.getSession(seeded!.id))), { concurrency: "unbounded" })
+        )
+        yield* requestsArrived(okta, 3)
+        yield* record("answered before the latency has passed", (yield* okta.counters).byStatus)
+        yield* TestClock.adjust(Duration.millis(999))
+        yield* record("answered at 999 ms", (yield* okta.counters).byStatus)
+        yield* TestClock.adjust(Duration.millis(1))
+        const results = yield* Fiber.join(fiber)
+        yield* record("outcomes", results.map(outcome).sort())
+        const counters = yield* okta.counters
+        yield* record("counters", [counters.concurrencyRejections, counters.maxInFlight, counters.tooManyRequests])
+        yield* okta.clearFaults
+        yield* record("after, a slot is free", outcome(yield* Effect.either(sessions.getSession(seeded!.id))))
+      }),
+    expected: {
+      "answered before the latency has passed": { 429: 1 },
+      "answered at 999 ms": { 429: 1 },
+      outcomes: ["TooManyRequests 429", "ok", "ok"],
+      counters: [1, 2, 1],
+      "after, a slot is free": "ok"
+    }
+  },
+  {
+    name: "5xx from a proxy carry no body; a 500 carries Okta's E0000009",
+    run: ({ observe, okta, sessions }) =>
+      Effect.gen(function*() {
+        const [seeded] = yield* okta.seedSessions(1)
+        for (const status of [502, 503, 504, 500] as const) {
+          yield* okta.setFaults({ serverErrorRate: 1, serverErrorStatuses: [status] })
+          yield* observe(`${status}`, sessions.refreshSession(seeded!.id))
+        }
+        yield* okta.clearFaults
+        // nothing was carried out: the session still expires at two hours
+        yield* observe("after", sessions.getSession(seeded!.id))
+      }),
+    expected: {
+      "502": { error: "ServerError", status: 502, errorCode: undefined, errorSummary: undefined, rateLimit: undefined },
+      "503": { error: "ServerError", status: 503, errorCode: undefined, errorSummary: undefined, rateLimit: undefined },
+      "504": { error: "ServerError", status: 504, errorCode: undefined, errorSummary: undefined, rateLimit: undefined },
+      "500": expect.objectContaining({ error: "ServerError", status: 500, errorCode: "E0000009" }),
+      after: expect.objectContaining({ expiresAt: minutes(120) })
+    }
+  },
+  {
+    name: "a new idle window applies from the next refresh; a session already issued keeps its expiry",
+    run: ({ name, observe, okta, sessions }) =>
+      Effect.gen(function*() {
+        const [a, b] = yield* okta.seedSessions(2)
+        name(a!.id, "a")
+        name(b!.id, "b")
+        yield* okta.setIdleWindow("10 minutes")
+        yield* TestClock.adjust(Duration.minutes(5))
+        yield* observe("b untouched", sessions.getSession(b!.id))
+        yield* observe("a refreshed at 5 min", sessions.refreshSession(a!.id))
+        yield* TestClock.adjust(Duration.minutes(10))
+        yield* observe("a at 15 min", sessions.getSession(a!.id))
+        yield* observe("b at 15 min", sessions.getSession(b!.id).pipe(Effect.asVoid))
+      }),
+    expected: {
+      "b untouched": expect.objectContaining({ id: "b", expiresAt: minutes(120) }),
+      "a refreshed at 5 min": expect.objectContaining({ id: "a", expiresAt: minutes(15) }),
+      "a at 15 min": expect.objectContaining({ error: "NotFound", status: 404 }),
+      "b at 15 min": "ok"
+    }
+  },
+  {
     name: "fault knobs shared by both faces: 500s and forced 429s",
     run: ({ observe, okta, sessions }) =>
       Effect.gen(function*() {
@@ -354,7 +450,7 @@ const scenarios: ReadonlyArray<Scenario> = [
         yield* okta.clearFaults
         yield* observe("after clearing", Effect.asVoid(sessions.getSession(seeded!.id)))
         const refused = yield* Effect.flip(okta.setFaults({ serverErrorRate: 2 }))
-        expect(refused._tag).toBe("InvalidSetting")
+        expect(refused).toMatchObject({ _tag: "InvalidOptions", module: "FakeOkta", option: "faults.serverErrorRate" })
       }),
     expected: {
       "500": expect.objectContaining({ error: "ServerError", status: 500, errorCode: "E0000009" }),

@@ -25,124 +25,53 @@
  * ```
  * @since 0.1.0
  */
-import * as Headers from "@effect/platform/Headers"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { endpoints } from "../internal/client/endpoints.js"
-import { errorJson, replyHeaders, toSession } from "./internal/fakeOktaWire.js"
-import { statusError } from "../internal/client/statusError.js"
-import * as OktaError from "../OktaError.js"
-import type { Session, SessionCookie, SessionId, UserId } from "../Session.js"
 import { Sessions } from "../Sessions.js"
-import { FakeOkta, type Operation, type Reply, type Request } from "./FakeOkta.js"
-
-const textEncoder = new TextEncoder()
+import { FakeOkta } from "./FakeOkta.js"
+import { orgOf } from "./internal/fakeOktaService.js"
+import { makeCalls } from "./internal/inMemoryFace.js"
 
 /**
- * Builds the service on the `FakeOkta` in context.
+ * Builds the service on the `FakeOkta` in context. Each operation is a `Sessions.<operation>` span,
+ * as on the real client.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make: Effect.Effect<Sessions.Service, never, FakeOkta> = Effect.gen(function*() {
-  const okta = yield* FakeOkta
-
-  /** The reply when it is a 2xx, or the tagged error the real client would make of it. */
-  const send = <Documented extends OktaError.DocumentedTag>(
-    request: Omit<Request, "wire">,
-    documented: ReadonlyArray<Documented>
-  ) =>
-    Effect.flatMap(okta.answer({ ...request, wire: false }), (reply) => {
-      if (reply.status >= 200 && reply.status < 300) return Effect.succeed(reply)
-      const route = endpoints[reply.operation]
-      return Effect.fail(statusError({
-        method: route.method,
-        path: route.pathTemplate,
-        status: reply.status,
-        headers: Headers.fromInput(replyHeaders(reply)),
-        body: reply.body._tag === "Error" ? textEncoder.encode(errorJson(reply.body.error)) : undefined,
-        documented
-      }))
-    })
-
-  const sessionOf = (reply: Reply, operation: Operation): Effect.Effect<Session, OktaError.DecodeError> => {
-    if (reply.body._tag === "Session") return Effect.succeed(toSession(okta.orgUrl, reply.body.session, reply.body.current))
-    const route = endpoints[operation]
-    return Effect.fail(
-      new OktaError.DecodeError({
-        method: route.method,
-        path: route.pathTemplate,
-        status: reply.status,
-        requestId: reply.requestId,
-        detail: "the body is empty, expected a Session"
-      })
-    )
-  }
-
-  const createSession = Effect.fn("Sessions.createSession")(function*(sessionToken: Redacted.Redacted<string>) {
-    const reply = yield* send(
-      { operation: "createSession", credential: "valid", sessionToken: Redacted.value(sessionToken) },
-      endpoints.createSession.documented
-    )
-    return yield* sessionOf(reply, "createSession")
-  })
-
-  const getSession = Effect.fn("Sessions.getSession")(function*(sessionId: SessionId) {
-    const reply = yield* send(
-      { operation: "getSession", credential: "valid", sessionId },
-      endpoints.getSession.documented
-    )
-    return yield* sessionOf(reply, "getSession")
-  }) satisfies Sessions.Service["getSession"]
-
-  const refreshSession = Effect.fn("Sessions.refreshSession")(function*(sessionId: SessionId) {
-    const reply = yield* send(
-      { operation: "refreshSession", credential: "valid", sessionId },
-      endpoints.refreshSession.documented
-    )
-    return yield* sessionOf(reply, "refreshSession")
-  }) satisfies Sessions.Service["refreshSession"]
-
-  const revokeSession = Effect.fn("Sessions.revokeSession")(function*(sessionId: SessionId) {
-    yield* send({ operation: "revokeSession", credential: "valid", sessionId }, endpoints.revokeSession.documented)
-  }) satisfies Sessions.Service["revokeSession"]
-
-  const getCurrentSession = Effect.fn("Sessions.getCurrentSession")(function*(cookie: SessionCookie) {
-    const reply = yield* send(
-      { operation: "getCurrentSession", credential: "none", cookie: cookie.value },
-      endpoints.getCurrentSession.documented
-    )
-    return yield* sessionOf(reply, "getCurrentSession")
-  }) satisfies Sessions.Service["getCurrentSession"]
-
-  const refreshCurrentSession = Effect.fn("Sessions.refreshCurrentSession")(function*(cookie: SessionCookie) {
-    const reply = yield* send(
-      { operation: "refreshCurrentSession", credential: "none", cookie: cookie.value },
-      endpoints.refreshCurrentSession.documented
-    )
-    return yield* sessionOf(reply, "refreshCurrentSession")
-  }) satisfies Sessions.Service["refreshCurrentSession"]
-
-  const closeCurrentSession = Effect.fn("Sessions.closeCurrentSession")(function*(cookie: SessionCookie) {
-    yield* send(
-      { operation: "closeCurrentSession", credential: "none", cookie: cookie.value },
-      endpoints.closeCurrentSession.documented
-    )
-  }) satisfies Sessions.Service["closeCurrentSession"]
-
-  const revokeUserSessions = Effect.fn("Sessions.revokeUserSessions")(function*(userId: UserId) {
-    yield* send({ operation: "revokeUserSessions", credential: "valid", userId }, endpoints.revokeUserSessions.documented)
-  }) satisfies Sessions.Service["revokeUserSessions"]
-
+  const { nothing, session } = makeCalls(yield* orgOf(yield* FakeOkta))
   return Sessions.of({
-    createSession,
-    getSession,
-    refreshSession,
-    revokeSession,
-    getCurrentSession,
-    refreshCurrentSession,
-    closeCurrentSession,
-    revokeUserSessions
+    createSession: (sessionToken) =>
+      session(
+        { operation: "createSession", credential: "valid", sessionToken: Redacted.value(sessionToken) },
+        endpoints.createSession.documented
+      ),
+    getSession: (sessionId) =>
+      session({ operation: "getSession", credential: "valid", sessionId }, endpoints.getSession.documented),
+    refreshSession: (sessionId) =>
+      session({ operation: "refreshSession", credential: "valid", sessionId }, endpoints.refreshSession.documented),
+    revokeSession: (sessionId) =>
+      nothing({ operation: "revokeSession", credential: "valid", sessionId }, endpoints.revokeSession.documented),
+    getCurrentSession: (cookie) =>
+      session(
+        { operation: "getCurrentSession", credential: "none", cookie: cookie.value },
+        endpoints.getCurrentSession.documented
+      ),
+    refreshCurrentSession: (cookie) =>
+      session(
+        { operation: "refreshCurrentSession", credential: "none", cookie: cookie.value },
+        endpoints.refreshCurrentSession.documented
+      ),
+    closeCurrentSession: (cookie) =>
+      nothing(
+        { operation: "closeCurrentSession", credential: "none", cookie: cookie.value },
+        endpoints.closeCurrentSession.documented
+      ),
+    revokeUserSessions: (userId) =>
+      nothing({ operation: "revokeUserSessions", credential: "valid", userId }, endpoints.revokeUserSessions.documented)
   })
 })
 
@@ -150,5 +79,6 @@ export const make: Effect.Effect<Sessions.Service, never, FakeOkta> = Effect.gen
  * The in-memory `Sessions` on the `FakeOkta` in context.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer: Layer.Layer<Sessions, never, FakeOkta> = Layer.effect(Sessions, make)
