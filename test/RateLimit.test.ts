@@ -14,7 +14,7 @@ const get = (answer: Parameters<typeof drive>[0], options: Parameters<typeof dri
 const firstThenOk = (first: (now: number) => Response) => (index: number, now: number) => index === 0 ? first(now) : ok()
 
 /** No jitter, throttle off: the 429 retry alone, with exact times. */
-const exact = (options: RateLimit.RetryOptions = {}) => ({
+const exact = (options: RateLimit.RateLimitRetryOptions = {}) => ({
   throttle: false,
   rateLimitRetry: RateLimit.retrySchedule({ jitter: 0, ...options })
 })

@@ -87,13 +87,19 @@ const decide = (
     Effect.zipRight(
       Effect.logDebug(`Okta: retry ${count} of ${input.method} ${input.pathTemplate} in ${delay} after ${error._tag}`),
       Effect.flatMap(Effect.option(Effect.currentSpan), (span) =>
-        Effect.flatMap(Effect.clockWith((clock) => clock.currentTimeNanos), (nanos) =>
+        Effect.flatMap(Effect.clockWith((clock) => clock.currentTimeMillis), (millis) =>
           Effect.sync(() => {
             if (Option.isSome(span)) {
-              span.value.event("okta.retry", nanos, { "okta.retry.count": count, "okta.retry.delay_ms": Math.round(delayMillis), "okta.retry.after": error._tag })
+              // From milliseconds, rounded: a clock at a fractional instant (the TestClock) has no nanosecond BigInt.
+              span.value.event("okta.retry", BigInt(Math.round(millis)) * 1_000_000n, { "okta.retry.count": count, "okta.retry.delay_ms": Math.round(delayMillis), "okta.retry.after": error._tag })
             }
           })))
     ),
-    [{ ...state, count }, step, ScheduleDecision.continueWith(ScheduleInterval.after(now + delayMillis))] as const
+    [
+      { ...state, count },
+      step,
+      // The inner schedule's own intervals when they fit a timer (recomputing them would add rounding).
+      start - now > maxTimerMillis ? ScheduleDecision.continueWith(ScheduleInterval.after(now + maxTimerMillis)) : decision
+    ] as const
   )
 }
