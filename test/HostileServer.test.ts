@@ -26,7 +26,7 @@ const clients: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient
 /** What the hostile server answers: status, headers (an array value is sent as repeated lines), body. */
 interface Reply {
   readonly status: number
-  readonly headers?: Readonly<Record<string, string | ReadonlyArray<string>>>
+  readonly headers?: Readonly<Record<string, string | Array<string>>>
   readonly body?: string | Uint8Array
 }
 
@@ -106,7 +106,8 @@ const failure = <A, E>(exit: Exit.Exit<A, E>): E => {
   return error.value
 }
 
-const transportReason = (error: OktaError.OktaError) => error._tag === "TransportError" ? `TransportError:${error.reason}` : error._tag
+const transportReason = (error: { readonly _tag: string }) =>
+  error instanceof OktaError.TransportError ? `TransportError:${error.reason}` : error._tag
 
 const epochSeconds = (millis: number) => Math.floor(millis / 1000)
 const json = { "content-type": "application/json" }

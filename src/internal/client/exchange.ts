@@ -17,8 +17,10 @@ import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type { OktaConfig } from "../../OktaConfig.js"
@@ -60,6 +62,39 @@ const heldSummary = {
   refused: "refused by the client's throttle: a 429 spent this rate-limit window; retry after its reset",
   expired: "held by the client's throttle: the rate-limit window is spent until after the call's maxElapsed"
 } as const
+
+/**
+ * `send` inside an `http.client <METHOD>` span whose trace headers it sends. The span ends with
+ * nothing of the answer (a success ends it as a plain success, a failure with the already scrubbed
+ * error), and carries only the method, the org, the path template and the status.
+ */
+const tracedExchange = <A extends { readonly status: number }, E extends { readonly _tag: string }>(
+  request: { readonly method: string; readonly pathTemplate: string },
+  orgUrl: string,
+  send: (traceHeaders: Headers.Headers) => Effect.Effect<A, E>
+): Effect.Effect<A, E> =>
+  Effect.flatMap(
+    Effect.makeSpan(`http.client ${request.method}`, {
+      kind: "client",
+      attributes: { "http.request.method": request.method, "server.address": orgUrl, "url.template": request.pathTemplate }
+    }),
+    (span) =>
+      send(HttpTraceContext.toHeaders(span)).pipe(
+        Effect.withParentSpan(span),
+        Effect.onExit((exit) =>
+          Effect.clockWith((clock) =>
+            Effect.sync(() => {
+              const status = Exit.isSuccess(exit)
+                ? exit.value.status
+                : Option.getOrUndefined(Option.map(Cause.failureOption(exit.cause), (error) => "status" in error ? error.status : undefined))
+              if (typeof status === "number") span.attribute("http.response.status_code", status)
+              // From milliseconds, rounded: a clock at a fractional instant (the TestClock) has no nanosecond BigInt.
+              span.end(BigInt(Math.round(clock.unsafeCurrentTimeMillis())) * 1_000_000n, Exit.isSuccess(exit) ? Exit.void : exit)
+            })
+          )
+        )
+      )
+  )
 
 /** Builds the exchange over the user's `HttpClient`. */
 export const makeExchange = (
@@ -156,16 +191,7 @@ export const makeExchange = (
       })
     }
 
-    const traced = config.propagateTraceHeaders
-      ? Effect.useSpan(`http.client ${request.method}`, {
-        kind: "client",
-        attributes: { "http.request.method": request.method, "server.address": config.orgUrl, "url.template": request.pathTemplate }
-      }, (span) =>
-        send(HttpTraceContext.toHeaders(span)).pipe(
-          Effect.tap((response) => span.attribute("http.response.status_code", response.status)),
-          Effect.tapError((error) => Effect.sync(() => "status" in error && span.attribute("http.response.status_code", error.status)))
-        ))
-      : send(undefined)
+    const traced = config.propagateTraceHeaders ? tracedExchange(request, config.orgUrl, send) : send(undefined)
 
     const timed = Option.match(config.requestTimeout, {
       onNone: () => traced,
