@@ -379,7 +379,10 @@ describe.each(clients)("hostile server over %s", (_name, clientLayer) => {
           })
           created.listen(0, "127.0.0.1", () => resume(Effect.succeed(created)))
         }),
-        (created) => Effect.async<void>((resume) => created.close(() => resume(Effect.void)))
+        (created) =>
+          Effect.async<void>((resume) => {
+            created.close(() => resume(Effect.void))
+          })
       )
       const call = Effect.flatMap(Sessions.Sessions, (s) => s.getSession(sessionId))
       const { exit } = yield* within(Effect.provide(call, sessionsOver(urlOf(server), clientLayer, { maxRetries: 0 })), 1_000)

@@ -191,7 +191,8 @@ describe.each(clients)("no secret leaks over %s", (_name, clientLayer) => {
             Logger.withMinimumLogLevel(LogLevel.Debug),
             Effect.provide(Logger.replace(Logger.defaultLogger, logger))
           )
-          for (const [index, exit] of exits.entries()) {
+          const asUnknown: ReadonlyArray<Exit.Exit<unknown, unknown>> = exits
+          for (const [index, exit] of asUnknown.entries()) {
             calls++
             // a 2xx is a success only for the raw execute, which does not decode a Session
             expect(Exit.isSuccess(exit), `${status}: call ${index}`).toBe(status === 200 && index === 2)
