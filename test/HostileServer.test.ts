@@ -156,7 +156,7 @@ describe.each(clients)("hostile server over %s", (_name, clientLayer) => {
       }))
   }
 
-  it.scoped("a hold longer than maxElapsed fails at once with the TooManyRequests that spent the window", () =>
+  it.scoped("a window a 429 spent for 4 minutes (past maxElapsed): the next call is TooManyRequests at once, never sent", () =>
     Effect.gen(function*() {
       const now = yield* setClock
       // a 4-minute window: under the ceiling, over maxElapsed
