@@ -204,7 +204,13 @@ describe.each(clients)("no secret leaks over %s", (_name, clientLayer) => {
           if (status !== "reset" && status !== 302) {
             expect(textsOf(exits[0], logs, spans).some((text) => text.includes("<redacted>")), `${status}: scrubbed echo`).toBe(true)
           }
-          if (status === 503) expect(logs.some((line) => line.includes("retry 1 of")), "a retry is logged").toBe(true)
+          if (status === 503) {
+            // each retry logged once, with its delay, and recorded as an event on the call's span
+            const retryLines = logs.filter((line) => line.includes("Okta: retry 1 of GET /api/v1/sessions/{sessionId} in "))
+            expect(retryLines.filter((line) => line.includes("after ServerError")), "a retry is logged once").toHaveLength(1)
+            const events = spans.filter((span) => span.name === "Sessions.getSession").flatMap((span) => span.recorded)
+            expect(events.some((text) => text.includes("\"okta.retry.delay_ms\"")), "a retry event").toBe(true)
+          }
           if (propagateTraceHeaders) expect(spans.some((span) => span.name.startsWith("http.client"))).toBe(true)
         }
         expect(calls).toBe(statuses.length * 3)
