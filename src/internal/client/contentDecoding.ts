@@ -1,8 +1,8 @@
 /**
  * Decoding a compressed body (`Content-Encoding: gzip`, `deflate`, `br`) within the size cap.
  *
- * The client asks for `Accept-Encoding: identity`, but a server or proxy may compress anyway, and
- * the transports differ: `fetch` decodes gzip, deflate and br itself (so the stream already holds
+ * A server or proxy may compress an answer (`fetch` itself asks for gzip, deflate and br), and the
+ * transports differ: `fetch` decodes gzip, deflate and br itself (so the stream already holds
  * the decoded bytes, which the cap counts as they arrive), while undici's `request` (what
  * `NodeHttpClient.layerUndici` uses) hands the bytes over as they came. So a body whose header says
  * it is compressed and whose bytes still look compressed is decoded here, and a decoded size over

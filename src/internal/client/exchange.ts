@@ -1,6 +1,6 @@
 /**
- * One exchange with Okta: the request built (base URL, credential, `Accept`, `Accept-Encoding:
- * identity`, `User-Agent`, retry headers, trace headers when asked for), sent through the throttle,
+ * One exchange with Okta: the request built (base URL, credential, `Accept`, `User-Agent`, retry
+ * headers, trace headers when asked for), sent through the throttle,
  * its answer read within the size cap and the request timeout (which covers the exchange only, not
  * a throttle hold), and turned into an `OktaResponse` or the status's tagged error, with every known
  * secret scrubbed from what the server sent.
@@ -103,7 +103,7 @@ export const makeExchange = (
   throttle: Throttle | undefined
 ): Exchange => {
   const client = HttpClient.withTracerDisabledWhen(userClient, () => true)
-  const baseHeaders = { accept: "application/json", "accept-encoding": "identity", "user-agent": config.userAgent }
+  const baseHeaders = { accept: "application/json", "user-agent": config.userAgent }
 
   return <Documented extends OktaError.DocumentedTag>(
     request: OktaRequest<Documented>,
