@@ -96,6 +96,78 @@ const tracedExchange = <A extends { readonly status: number }, E extends { reado
       )
   )
 
+/** Turns an answer into the 2xx response or the status's tagged error; annotates the call's span with status and request id. */
+const answerOf = <Documented extends OktaError.DocumentedTag>(
+  request: OktaRequest<Documented>,
+  maxResponseBytes: number,
+  scrub: Scrub
+) =>
+(
+  response: HttpClientResponse.HttpClientResponse,
+  body: Option.Option<Uint8Array>,
+  rateLimit: RateLimit.RateLimitHeaders
+): Effect.Effect<OktaResponse, ExecuteError<Documented>> => {
+  const where = { method: request.method, path: request.pathTemplate }
+  const header = response.headers["x-okta-request-id"]
+  const requestId = header === undefined ? undefined : scrub(header)
+  const annotate = Effect.annotateCurrentSpan({ "http.response.status_code": response.status, "okta.request_id": requestId ?? "" })
+  if (response.status < 200 || response.status >= 300) {
+    const error = statusError({
+      ...where,
+      status: response.status,
+      headers: response.headers,
+      body: Option.getOrUndefined(body),
+      documented: request.documented,
+      rateLimit,
+      scrub
+    })
+    return Effect.zipRight(annotate, Effect.fail(error))
+  }
+  if (Option.isNone(body)) {
+    return Effect.zipRight(
+      annotate,
+      Effect.fail(new OktaError.TransportError({
+        ...where,
+        ...(requestId === undefined ? {} : { requestId }),
+        reason: "ResponseTooLarge",
+        detail: `the body is larger than ${maxResponseBytes} bytes`
+      }))
+    )
+  }
+  return Effect.as(annotate, { status: response.status, headers: response.headers, body: body.value, requestId })
+}
+
+/**
+ * What a throttled call may do: fail at once with the 429 that spent its window (when it documents
+ * 429), or wait until its deadline; the 429 it fails with is the one that spent the window when there
+ * was one, else one made from the window.
+ */
+const holdPolicy = <Documented extends OktaError.DocumentedTag>(
+  request: OktaRequest<Documented>,
+  deadlineMillis: number,
+  scrub: Scrub
+): HoldPolicy<ExecuteError<Documented>> => {
+  const heldError = (window: SpentWindow, why: keyof typeof heldSummary) => {
+    const spentBy429 = window.answer?.status === 429 ? window.answer : undefined
+    return statusError({
+      method: request.method,
+      path: request.pathTemplate,
+      status: 429,
+      headers: spentBy429?.headers ?? Headers.empty,
+      body: spentBy429?.body,
+      documented: request.documented,
+      rateLimit: window.rateLimit,
+      scrub,
+      summaryFallback: heldSummary[why]
+    })
+  }
+  return {
+    deadlineMillis,
+    refused: request.documented.some((tag) => tag === "TooManyRequests") ? (window) => heldError(window, "refused") : undefined,
+    expired: (window) => heldError(window, "expired")
+  }
+}
+
 /** Builds the exchange over the user's `HttpClient`. */
 export const makeExchange = (
   config: OktaConfig.Service,
@@ -121,42 +193,7 @@ export const makeExchange = (
       if (attempt.retryFor !== undefined) headers["x-okta-retry-for"] = scrub(attempt.retryFor)
     }
 
-    /** The 2xx answer, or the status's tagged error; annotates the call's span with status and request id. */
-    const answer = (
-      response: HttpClientResponse.HttpClientResponse,
-      body: Option.Option<Uint8Array>,
-      rateLimit: RateLimit.RateLimitHeaders
-    ): Effect.Effect<OktaResponse, ExecuteError<Documented>> => {
-      const header = response.headers["x-okta-request-id"]
-      const requestId = header === undefined ? undefined : scrub(header)
-      const annotate = Effect.annotateCurrentSpan({ "http.response.status_code": response.status, "okta.request_id": requestId ?? "" })
-      if (response.status < 200 || response.status >= 300) {
-        return Effect.zipRight(
-          annotate,
-          Effect.fail(statusError({
-            ...where,
-            status: response.status,
-            headers: response.headers,
-            body: Option.getOrUndefined(body),
-            documented: request.documented,
-            rateLimit,
-            scrub
-          }))
-        )
-      }
-      if (Option.isNone(body)) {
-        return Effect.zipRight(
-          annotate,
-          Effect.fail(new OktaError.TransportError({
-            ...where,
-            ...(requestId === undefined ? {} : { requestId }),
-            reason: "ResponseTooLarge",
-            detail: `the body is larger than ${config.maxResponseBytes} bytes`
-          }))
-        )
-      }
-      return Effect.as(annotate, { status: response.status, headers: response.headers, body: body.value, requestId })
-    }
+    const answer = answerOf(request, config.maxResponseBytes, scrub)
 
     const connectionError = (cause: unknown) =>
       new OktaError.TransportError({ ...where, reason: "Connection", detail: describeTransportFailure(cause, scrub) })
@@ -203,25 +240,6 @@ export const makeExchange = (
     })
     if (throttle === undefined) return timed
 
-    /** The 429 a held call fails with: the one that spent the window when there was one, else one made from the window. */
-    const heldError = (window: SpentWindow, why: keyof typeof heldSummary) => {
-      const spentBy429 = window.answer?.status === 429 ? window.answer : undefined
-      return statusError({
-        ...where,
-        status: 429,
-        headers: spentBy429?.headers ?? Headers.empty,
-        body: spentBy429?.body,
-        documented: request.documented,
-        rateLimit: window.rateLimit,
-        scrub,
-        summaryFallback: heldSummary[why]
-      })
-    }
-    const hold: HoldPolicy<ExecuteError<Documented>> = {
-      deadlineMillis,
-      refused: request.documented.some((tag) => tag === "TooManyRequests") ? (window) => heldError(window, "refused") : undefined,
-      expired: (window) => heldError(window, "expired")
-    }
-    return throttle.run(family, timed, hold)
+    return throttle.run(family, timed, holdPolicy(request, deadlineMillis, scrub))
   }
 }
