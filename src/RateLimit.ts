@@ -7,14 +7,16 @@
  * @since 0.1.0
  */
 import type * as Headers from "@effect/platform/Headers"
-import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Random from "effect/Random"
-import * as Schedule from "effect/Schedule"
+import type * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import { withinElapsed } from "./internal/client/scheduleDeadline.js"
+import type { InvalidOptions } from "./InvalidOptions.js"
+import { makeRateLimitSchedule } from "./internal/client/rateLimitSchedule.js"
+import { millisOf, resetWaitMillis } from "./internal/client/resetWait.js"
+import { decodeOptions } from "./internal/options/decodeOptions.js"
+import { NonNegativeDuration, NonNegativeInt, PositiveDuration } from "./internal/options/optionSchemas.js"
 
 /**
  * What one response said about its rate-limit window. Every field is optional: Okta leaves them out
@@ -82,29 +84,44 @@ export const fromHeaders = (headers: Headers.Headers): RateLimitHeaders => {
   const remaining = parseSmallestInteger(headers["x-rate-limit-remaining"])
   const resetEpochSeconds = parseSmallestInteger(headers["x-rate-limit-reset"])
   const serverDateMillis = parseHttpDate(headers["date"])
+  // Every value was parsed into a number above: the class's own check would only repeat it, per answer.
   return new RateLimitHeaders({
     ...(limit === undefined ? {} : { limit }),
     ...(remaining === undefined ? {} : { remaining }),
     ...(resetEpochSeconds === undefined ? {} : { resetEpochSeconds }),
     ...(serverDateMillis === undefined ? {} : { serverDateMillis })
-  })
+  }, { disableValidation: true })
 }
 
 /**
  * What the 429 retry reads from an error: `OktaError.TooManyRequests` is one.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface RateLimited {
   readonly rateLimit: RateLimitHeaders
 }
 
 /**
- * Settings of `retrySchedule`. Every field is optional; `defaultRetryOptions` holds the defaults.
+ * The longest wait a `X-Rate-Limit-Reset` may ask for, measured from the answer's `Date`: 5 minutes.
+ * Okta's windows last a minute (some a second), so a Reset further ahead is a proxy's stale header,
+ * a skewed clock or a hostile server: the header is unusable, the 429 retry backs off instead and the
+ * throttle does not hold calls for it. Every wait the client does for a rate limit is bounded by it
+ * (plus the pad and jitter), well under what a timer can hold.
  *
- * @since 0.1.0
+ * @since 0.2.0
+ * @category constants
  */
-export interface RetryOptions {
+export const maxResetWait: Duration.Duration = Duration.minutes(5)
+
+/**
+ * Settings of `retrySchedule`. Every field is optional; `defaultRateLimitRetryOptions` holds the defaults.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RateLimitRetryOptions {
   /** Retries of one call after a 429. Default 2, as in Okta's SDKs; 0 means none. */
   readonly maxRetries?: number | undefined
   /** No retry is started that would begin later than this after the first 429. Default 2 minutes. */
@@ -115,6 +132,8 @@ export interface RetryOptions {
   readonly jitter?: Duration.DurationInput | undefined
   /** The longest wait computed from the local clock, when a 429 has a Reset but no `Date`. Default 60 s. */
   readonly maxWaitWithoutDate?: Duration.DurationInput | undefined
+  /** A Reset asking for a longer wait than this is unusable (backoff applies). Default `maxResetWait`, 5 minutes. */
+  readonly maxResetWait?: Duration.DurationInput | undefined
   /** First delay of the exponential backoff used when a 429 has no usable Reset. Default 1 s. */
   readonly backoff?: Duration.DurationInput | undefined
   /** Cap of that backoff. Default 30 s. */
@@ -123,57 +142,54 @@ export interface RetryOptions {
 
 /**
  * The defaults of `retrySchedule`: 2 retries within 2 minutes; wait until Reset (by the server's
- * `Date`) plus 200 ms and up to 500 ms of jitter; without `Date`, at most 60 s by the local clock;
- * without a usable Reset, 1 s doubling up to 30 s.
+ * `Date`) plus 200 ms and up to 500 ms of jitter; without `Date`, at most 60 s by the local clock; a
+ * Reset more than 5 minutes ahead is unusable; without a usable Reset, 1 s doubling up to 30 s.
  *
- * @since 0.1.0
+ * @since 0.2.0
+ * @category constants
  */
-export const defaultRetryOptions = {
+export const defaultRateLimitRetryOptions = {
   maxRetries: 2,
   maxElapsed: Duration.minutes(2),
   pad: Duration.millis(200),
   jitter: Duration.millis(500),
   maxWaitWithoutDate: Duration.seconds(60),
+  maxResetWait,
   backoff: Duration.seconds(1),
   maxBackoff: Duration.seconds(30)
-} as const satisfies { readonly [K in keyof RetryOptions]-?: number | Duration.Duration }
-
-/** A duration in milliseconds, negative or unreadable values read as zero. */
-const millisOf = (input: Duration.DurationInput): number => {
-  const decoded = Duration.decodeUnknown(input)
-  return Option.isSome(decoded) && Duration.isFinite(decoded.value) ? Math.max(0, Duration.toMillis(decoded.value)) : 0
-}
+} as const satisfies { readonly [K in keyof RateLimitRetryOptions]-?: number | Duration.Duration }
 
 /**
- * How long until the window of a 429 resets, or `None` when it says nothing usable. Measured
+ * How long until the window of an answer resets, or `None` when it says nothing usable. Measured
  * against the server's `Date` when present (`reset - Date`, so a skewed local clock does not
- * matter); otherwise against `nowMillis`, the local clock, and capped at `maxWaitWithoutDate`.
- * A reset that is already past is not usable.
+ * matter); otherwise against `nowMillis`, the local clock, and capped at `maxWaitWithoutDate`. A
+ * reset that is already past, or further ahead than `maxResetWait` (default 5 minutes) by the
+ * server's `Date`, is not usable.
  *
  * @since 0.1.0
+ * @category rate limits
  */
 export const waitForReset = (
   rateLimit: RateLimitHeaders,
   nowMillis: number,
-  maxWaitWithoutDate: Duration.DurationInput = defaultRetryOptions.maxWaitWithoutDate
-): Option.Option<Duration.Duration> => {
-  if (rateLimit.resetEpochSeconds === undefined) return Option.none()
-  const resetMillis = rateLimit.resetEpochSeconds * 1000
-  const wait = rateLimit.serverDateMillis === undefined
-    ? Math.min(resetMillis - nowMillis, millisOf(maxWaitWithoutDate))
-    : resetMillis - rateLimit.serverDateMillis
-  return wait > 0 ? Option.some(Duration.millis(wait)) : Option.none()
-}
+  maxWaitWithoutDate: Duration.DurationInput = defaultRateLimitRetryOptions.maxWaitWithoutDate,
+  maxWait: Duration.DurationInput = maxResetWait
+): Option.Option<Duration.Duration> =>
+  Option.map(
+    resetWaitMillis(rateLimit, nowMillis, millisOf(maxWaitWithoutDate), millisOf(maxWait)),
+    Duration.millis
+  )
 
 /**
  * The 429 retry as a `Schedule` over the errors it retries; its output is the delay before the
- * retry. Each delay is: the wait until Reset (`waitForReset`) plus `pad`; or, when the 429 has no
- * usable Reset or is the concurrent-request limit (whose Reset is only an estimate), `backoff`
- * doubling per retry up to `maxBackoff` — never zero; then a random extra in `[0, jitter)`. It stops
- * after `maxRetries`, and before any retry that would start more than `maxElapsed` after the first 429.
+ * retry. Each delay is: the wait until Reset (`waitForReset`, at most `maxResetWait`) plus `pad`; or,
+ * when the 429 has no usable Reset or is the concurrent-request limit (whose Reset is only an
+ * estimate), `backoff` doubling per retry up to `maxBackoff` — never zero; then a random extra in
+ * `[0, jitter)`. It stops after `maxRetries`, and before any retry that would start more than
+ * `maxElapsed` after the first 429.
  *
  * A negative or fractional `maxRetries` is read as its whole part, at least 0; a negative duration
- * as zero. (`OktaConfig` refuses such settings with a `ConfigError` before they get here.)
+ * as zero. `makeRetrySchedule` refuses such options with `InvalidOptions` instead.
  *
  * @example
  * ```ts
@@ -183,44 +199,61 @@ export const waitForReset = (
  * const strict = RateLimit.retrySchedule({ maxRetries: 1, jitter: 0, maxElapsed: "10 seconds" })
  * ```
  * @since 0.1.0
+ * @category schedules
  */
-export const retrySchedule = (options: RetryOptions = {}): Schedule.Schedule<Duration.Duration, RateLimited> => {
-  const maxRetries = Math.max(0, Math.floor(options.maxRetries ?? defaultRetryOptions.maxRetries))
-  const maxElapsedMillis = millisOf(options.maxElapsed ?? defaultRetryOptions.maxElapsed)
-  const padMillis = millisOf(options.pad ?? defaultRetryOptions.pad)
-  const jitterMillis = millisOf(options.jitter ?? defaultRetryOptions.jitter)
-  const maxWaitWithoutDate = options.maxWaitWithoutDate ?? defaultRetryOptions.maxWaitWithoutDate
-  const backoffMillis = Math.max(1, millisOf(options.backoff ?? defaultRetryOptions.backoff))
-  const maxBackoffMillis = Math.max(backoffMillis, millisOf(options.maxBackoff ?? defaultRetryOptions.maxBackoff))
-
-  const delayOf = (input: RateLimited, retry: number): Effect.Effect<Duration.Duration> =>
-    Effect.zipWith(Clock.currentTimeMillis, Random.next, (now, random) => {
-      const wait = input.rateLimit.isConcurrencyLimit
-        ? Option.none()
-        : waitForReset(input.rateLimit, now, maxWaitWithoutDate)
-      const base = Option.match(wait, {
-        onNone: () => Math.min(backoffMillis * Math.pow(2, retry), maxBackoffMillis),
-        onSome: (duration) => Duration.toMillis(duration) + padMillis
-      })
-      return Duration.millis(base + random * jitterMillis)
-    })
-
-  return withinElapsed(
-    Schedule.identity<RateLimited>().pipe(
-      Schedule.intersect(Schedule.recurs(maxRetries)),
-      Schedule.mapEffect(([input, retry]) => delayOf(input, retry)),
-      Schedule.addDelay((delay) => delay)
-    ),
-    maxElapsedMillis
+export const retrySchedule = (
+  options: RateLimitRetryOptions = {}
+): Schedule.Schedule<Duration.Duration, RateLimited> => {
+  const settings = {
+    maxRetries: Math.max(0, Math.floor(options.maxRetries ?? defaultRateLimitRetryOptions.maxRetries)),
+    maxElapsedMillis: millisOf(options.maxElapsed ?? defaultRateLimitRetryOptions.maxElapsed),
+    padMillis: millisOf(options.pad ?? defaultRateLimitRetryOptions.pad),
+    jitterMillis: millisOf(options.jitter ?? defaultRateLimitRetryOptions.jitter),
+    maxWaitWithoutDateMillis: millisOf(options.maxWaitWithoutDate ?? defaultRateLimitRetryOptions.maxWaitWithoutDate),
+    maxResetWaitMillis: millisOf(options.maxResetWait ?? defaultRateLimitRetryOptions.maxResetWait),
+    backoffMillis: Math.max(1, millisOf(options.backoff ?? defaultRateLimitRetryOptions.backoff)),
+    maxBackoffMillis: 0
+  }
+  settings.maxBackoffMillis = Math.max(
+    settings.backoffMillis,
+    millisOf(options.maxBackoff ?? defaultRateLimitRetryOptions.maxBackoff)
   )
+  return makeRateLimitSchedule(settings)
 }
 
 /**
- * `retrySchedule()` with `defaultRetryOptions`: what a client uses unless `OktaConfig` says otherwise.
+ * `retrySchedule`, with its options checked first: a negative, fractional or non-numeric
+ * `maxRetries`, or a negative, infinite or unreadable duration, fails with `InvalidOptions` naming it.
  *
- * @since 0.1.0
+ * @since 0.2.0
+ * @category schedules
  */
-export const defaultRetrySchedule: Schedule.Schedule<Duration.Duration, RateLimited> = retrySchedule()
+export const makeRetrySchedule = (
+  options: RateLimitRetryOptions = {}
+): Effect.Effect<Schedule.Schedule<Duration.Duration, RateLimited>, InvalidOptions> =>
+  Effect.map(decodeRateLimitRetryOptions(options), retrySchedule)
+
+const decodeRateLimitRetryOptions = decodeOptions(
+  "RateLimit.retrySchedule",
+  Schema.Struct({
+    maxRetries: Schema.optional(NonNegativeInt),
+    maxElapsed: Schema.optional(NonNegativeDuration),
+    pad: Schema.optional(NonNegativeDuration),
+    jitter: Schema.optional(NonNegativeDuration),
+    maxWaitWithoutDate: Schema.optional(NonNegativeDuration),
+    maxResetWait: Schema.optional(NonNegativeDuration),
+    backoff: Schema.optional(PositiveDuration),
+    maxBackoff: Schema.optional(PositiveDuration)
+  })
+)
+
+/**
+ * `retrySchedule()` with `defaultRateLimitRetryOptions`: what a client uses unless `OktaConfig` says otherwise.
+ *
+ * @since 0.2.0
+ * @category schedules
+ */
+export const defaultRateLimitRetrySchedule: Schedule.Schedule<Duration.Duration, RateLimited> = retrySchedule()
 
 /**
  * Settings of the throttle, which waits before a request instead of collecting a 429. It learns

@@ -9,9 +9,14 @@
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import type { InvalidOptions } from "./InvalidOptions.js"
 import { withinElapsed } from "./internal/client/scheduleDeadline.js"
+import { decodeOptions } from "./internal/options/decodeOptions.js"
+import { NonNegativeDuration, NonNegativeInt, PositiveDuration } from "./internal/options/optionSchemas.js"
 import * as OktaError from "./OktaError.js"
 
 /**
@@ -83,7 +88,7 @@ const durationOf = (input: Duration.DurationInput): Duration.Duration => {
  * The client feeds it only the `isTransient` failures of operations that are safe to repeat.
  *
  * A negative or fractional `maxRetries` is read as its whole part, at least 0; a negative duration
- * as zero. (`OktaConfig` refuses such settings with a `ConfigError` before they get here.)
+ * as zero. `makeTransientSchedule` refuses such options with `InvalidOptions` instead.
  *
  * @example
  * ```ts
@@ -115,3 +120,25 @@ export const transientSchedule = (
  * @since 0.1.0
  */
 export const defaultTransientSchedule: Schedule.Schedule<Duration.Duration, TransientError> = transientSchedule()
+
+/**
+ * `transientSchedule`, with its options checked first: a negative, fractional or non-numeric
+ * `maxRetries`, or a negative, infinite or unreadable duration, fails with `InvalidOptions` naming it.
+ *
+ * @since 0.2.0
+ * @category schedules
+ */
+export const makeTransientSchedule = (
+  options: TransientOptions = {}
+): Effect.Effect<Schedule.Schedule<Duration.Duration, TransientError>, InvalidOptions> =>
+  Effect.map(decodeTransientOptions(options), transientSchedule)
+
+const decodeTransientOptions = decodeOptions(
+  "Retry.transientSchedule",
+  Schema.Struct({
+    maxRetries: Schema.optional(NonNegativeInt),
+    maxElapsed: Schema.optional(NonNegativeDuration),
+    backoff: Schema.optional(PositiveDuration),
+    maxBackoff: Schema.optional(PositiveDuration)
+  })
+)

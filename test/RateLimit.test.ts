@@ -1,6 +1,6 @@
 import * as Headers from "@effect/platform/Headers"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Either, Fiber, Option, Redacted, TestClock } from "effect"
+import { Duration, Effect, Either, Fiber, Option, Redacted, Schedule, TestClock } from "effect"
 import { RateLimit, Session } from "effect-okta-sessions"
 import { drive, epochSeconds, fake, httpDate, ok, resetIn, start, tooMany, withSessions } from "./RateLimitFixture.js"
 
@@ -14,7 +14,7 @@ const get = (answer: Parameters<typeof drive>[0], options: Parameters<typeof dri
 const firstThenOk = (first: (now: number) => Response) => (index: number, now: number) => index === 0 ? first(now) : ok()
 
 /** No jitter, throttle off: the 429 retry alone, with exact times. */
-const exact = (options: RateLimit.RetryOptions = {}) => ({
+const exact = (options: RateLimit.RateLimitRetryOptions = {}) => ({
   throttle: false,
   rateLimitRetry: RateLimit.retrySchedule({ jitter: 0, ...options })
 })
@@ -212,5 +212,43 @@ describe("429 retry on the TestClock", () => {
       )
       expect(Either.isRight(result)).toBe(true)
       expect(times.length).toBe(2)
+    }))
+
+  it.effect("a Reset beyond the ceiling (an hour ahead by the server's Date) is unusable: the retry backs off", () =>
+    Effect.gen(function*() {
+      const { result, times } = yield* get(firstThenOk((now) => tooMany(resetIn(now, 3600))), exact())
+      expect(Either.isRight(result)).toBe(true)
+      expect(times).toEqual([0, 1_000])
+      // and by the option: 10 minutes allowed, then it is waited for
+      const allowed = yield* get(firstThenOk((now) => tooMany(resetIn(now, 400))), {
+        ...exact({ maxResetWait: "10 minutes", maxElapsed: "10 minutes" }),
+        maxElapsed: "10 minutes"
+      }, "10 minutes")
+      expect(allowed.times).toEqual([0, 400_200])
+    }))
+
+  it.effect("no retry sleep is longer than a timer can hold, whatever the schedule asks", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      const { client } = fake(() => tooMany({ date: httpDate(start) }))
+      const fiber = yield* Effect.fork(withSessions(client, {
+        throttle: false,
+        maxElapsed: "100 days",
+        rateLimitRetry: Schedule.spaced("30 days")
+      }, (sessions) => sessions.getSession(sessionId)))
+      yield* TestClock.adjust(1)
+      const sleeps = yield* TestClock.sleeps()
+      expect(sleeps.length).toBeGreaterThan(0)
+      for (const wakeAt of sleeps) expect(wakeAt - (start + 1)).toBeLessThanOrEqual(2 ** 31 - 1)
+      yield* Fiber.interrupt(fiber)
+    }))
+
+  it.effect("makeRetrySchedule refuses options that cannot work with InvalidOptions", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(RateLimit.makeRetrySchedule({ maxRetries: -1 }))
+      expect(error).toMatchObject({ _tag: "InvalidOptions", module: "RateLimit.retrySchedule", option: "maxRetries" })
+      const jitter = yield* Effect.flip(RateLimit.makeRetrySchedule({ jitter: Duration.infinity }))
+      expect(jitter).toMatchObject({ _tag: "InvalidOptions", option: "jitter" })
+      yield* RateLimit.makeRetrySchedule({ maxRetries: 3, jitter: "1 second" })
     }))
 })

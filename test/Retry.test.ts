@@ -147,4 +147,13 @@ describe("transient retry on the TestClock", () => {
     expect(Retry.isTransient(new OktaError.TransportError({ ...where, reason: "ResponseTooLarge", detail: "x" }))).toBe(false)
     expect(Retry.isTransient(new OktaError.NotFound({ ...where, status: 404 }))).toBe(false)
   })
+
+  it.effect("makeTransientSchedule refuses options that cannot work with InvalidOptions", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Retry.makeTransientSchedule({ maxRetries: 1.5 }))
+      expect(error).toMatchObject({ _tag: "InvalidOptions", module: "Retry.transientSchedule", option: "maxRetries" })
+      const backoff = yield* Effect.flip(Retry.makeTransientSchedule({ backoff: -5 }))
+      expect(backoff).toMatchObject({ _tag: "InvalidOptions", option: "backoff" })
+      yield* Retry.makeTransientSchedule({ maxRetries: 4 })
+    }))
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Fiber, TestClock } from "effect"
-import { Session } from "effect-okta-sessions"
-import { epochSeconds, fake, httpDate, ok, start, windowedOrg, withSessions } from "./RateLimitFixture.js"
+import { Effect, Either, Fiber, Logger, TestClock } from "effect"
+import { RateLimit, Session } from "effect-okta-sessions"
+import { epochSeconds, fake, httpDate, ok, start, tooMany, windowedOrg, withSessions } from "./RateLimitFixture.js"
 
 const sessionId = Session.SessionId.make("l7FbDVqS8zHSy65uJD85")
 const userId = Session.UserId.make("00u0abcdefGHIJKLMNOP")
@@ -28,9 +28,9 @@ describe("throttle on the TestClock", () => {
       yield* Fiber.join(fiber)
       expect(sent.length).toBe(2)
       const second = (sent[1]?.at ?? 0) - start
-      // after the reset, by at most the pad (200 ms) and the jitter (250 ms)
-      expect(second).toBeGreaterThanOrEqual(5_000)
-      expect(second).toBeLessThan(5_000 + 200 + 250)
+      // after the reset, by the pad (50 ms) and at most the jitter (100 ms)
+      expect(second).toBeGreaterThanOrEqual(5_000 + 50)
+      expect(second).toBeLessThan(5_000 + 50 + 100)
     }))
 
   it.effect("the window's end is placed by every Date seen: their one-second steps narrow the clock offset", () =>
@@ -56,9 +56,9 @@ describe("throttle on the TestClock", () => {
       yield* TestClock.adjust("10 seconds")
       yield* Fiber.join(fiber)
       const third = (sent[2]?.at ?? 0) - start
-      expect(third).toBeGreaterThanOrEqual(4_300)
-      // by the offset of 600 ms, plus at most the pad (200 ms) and the jitter (250 ms); the first Date alone says start + 5 s
-      expect(third).toBeLessThan(4_400 + 200 + 250)
+      expect(third).toBeGreaterThanOrEqual(4_300 + 50)
+      // by the offset of 600 ms, plus the pad (50 ms) and at most the jitter (100 ms); the first Date alone says start + 5 s
+      expect(third).toBeLessThan(4_400 + 50 + 100)
     }))
 
   it.effect("without Date, the reset is placed by the local clock", () =>
@@ -179,5 +179,56 @@ describe("throttle on the TestClock", () => {
       yield* TestClock.adjust("10 seconds")
       yield* Fiber.join(fiber)
       expect(sent.map((entry) => entry.at - start)).toEqual([0, 0, 1_000, 1_000])
+    }))
+
+  it.effect("after a 429 spent the window, another call is not sent before the reset: it meets the 429 and its retry waits", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      const { client, sent } = fake((index, now) =>
+        index === 0
+          ? tooMany({ date: httpDate(now), "x-rate-limit-limit": "600", "x-rate-limit-remaining": "0", "x-rate-limit-reset": String(epochSeconds(start) + 3) })
+          : ok())
+      const fiber = yield* Effect.fork(withSessions(client, { rateLimitRetry: RateLimit.retrySchedule({ jitter: 0, pad: 0 }) }, (sessions) =>
+        Effect.gen(function*() {
+          const first = yield* Effect.fork(sessions.getSession(sessionId))
+          yield* Effect.sleep(1_000)
+          // the window is spent by a 429 until +3 s: this call is refused locally, then retried at the reset
+          yield* sessions.getSession(sessionId)
+          yield* Fiber.join(first)
+        })))
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(fiber)
+      // both calls' retries go at the reset; nothing was sent at +1 s
+      expect(sent.map((entry) => entry.at - start)).toEqual([0, 3_000, 3_000])
+    }))
+
+  it.effect("a hold past the call's maxElapsed fails at once with TooManyRequests and its rateLimit, nothing sent", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      const { client, sent } = fake((_, now) =>
+        ok({ date: httpDate(now), "x-rate-limit-limit": "600", "x-rate-limit-remaining": "0", "x-rate-limit-reset": String(epochSeconds(start) + 120) }))
+      const result = yield* withSessions(client, { maxElapsed: "1 minute" }, (sessions) =>
+        Effect.zipRight(sessions.getSession(sessionId), Effect.flip(sessions.getSession(sessionId))))
+      expect(result._tag).toBe("TooManyRequests")
+      if (result._tag === "TooManyRequests") {
+        expect(result.rateLimit.remaining).toBe(0)
+        expect(result.rateLimit.resetEpochSeconds).toBe(epochSeconds(start) + 120)
+        expect(result.rateLimit.serverDateMillis).toBe(start)
+      }
+      expect(sent).toHaveLength(1)
+    }))
+
+  it.effect("a Reset beyond the 5-minute ceiling is not waited for, and is logged once per family", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      const { client, sent } = fake((_, now) =>
+        ok({ date: httpDate(now), "x-rate-limit-limit": "600", "x-rate-limit-remaining": "0", "x-rate-limit-reset": String(epochSeconds(start) + 301) }))
+      const logs: Array<string> = []
+      yield* withSessions(client, {}, (sessions) =>
+        Effect.repeatN(sessions.getSession(sessionId), 2)).pipe(
+          Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => logs.push(String(message)))))
+        )
+      expect(sent.map((entry) => entry.at - start)).toEqual([0, 0, 0])
+      expect(logs.filter((line) => line.includes("X-Rate-Limit-Reset of sessions"))).toHaveLength(1)
     }))
 })

@@ -1,0 +1,245 @@
+/**
+ * One exchange with Okta: the request built (base URL, credential, `Accept`, `User-Agent`, retry
+ * headers, trace headers when asked for), sent through the throttle,
+ * its answer read within the size cap and the request timeout (which covers the exchange only, not
+ * a throttle hold), and turned into an `OktaResponse` or the status's tagged error, with every known
+ * secret scrubbed from what the server sent.
+ *
+ * The platform client's own span is always off: it records every request and response header, and on
+ * a transport failure an error whose request, serialised outside its fiber, shows the `Authorization`
+ * header in full. With `propagateTraceHeaders` this module opens the `http.client <METHOD>` span
+ * itself, with no header and no credential on it, and sends its `traceparent` and `b3`.
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type { OktaConfig } from "../../OktaConfig.js"
+import type { ExecuteError, OktaRequest, OktaResponse } from "../../OktaHttpClient.js"
+import * as OktaError from "../../OktaError.js"
+import * as RateLimit from "../../RateLimit.js"
+import { readBodyCapped } from "./responseBody.js"
+import type { Scrub } from "./secretScrubber.js"
+import { statusError } from "./statusError.js"
+import type { HoldPolicy, SpentWindow, Throttle } from "./throttle.js"
+import { describeTransportFailure } from "./transportDetail.js"
+
+/** Which attempt of a call this is. */
+export interface Attempt {
+  /** 0 for the first, then the retry's number (`X-Okta-Retry-Count`). */
+  readonly count: number
+  /** `X-Okta-Retry-For`: the request id of the call's first 429, when there was one. */
+  readonly retryFor: string | undefined
+}
+
+/** One exchange of a call. */
+export type Exchange = <Documented extends OktaError.DocumentedTag>(
+  request: OktaRequest<Documented>,
+  attempt: Attempt,
+  deadlineMillis: number,
+  scrub: Scrub
+) => Effect.Effect<OktaResponse, ExecuteError<Documented>>
+
+/** Fetch follows redirects by default; ask it not to, keeping the user's other fetch options. */
+const withoutRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
+    Effect.provideService(effect, FetchHttpClient.RequestInit, {
+      ...Option.getOrElse(init, () => ({})),
+      redirect: "manual"
+    }))
+
+/** What a throttled call fails with when it is refused (a 429 spent its window) or its wait would pass its deadline. */
+const heldSummary = {
+  refused: "refused by the client's throttle: a 429 spent this rate-limit window; retry after its reset",
+  expired: "held by the client's throttle: the rate-limit window is spent until after the call's maxElapsed"
+} as const
+
+/**
+ * `send` inside an `http.client <METHOD>` span whose trace headers it sends. The span ends with
+ * nothing of the answer (a success ends it as a plain success, a failure with the already scrubbed
+ * error), and carries only the method, the org, the path template and the status.
+ */
+const tracedExchange = <A extends { readonly status: number }, E extends { readonly _tag: string }>(
+  request: { readonly method: string; readonly pathTemplate: string },
+  orgUrl: string,
+  send: (traceHeaders: Headers.Headers) => Effect.Effect<A, E>
+): Effect.Effect<A, E> =>
+  Effect.flatMap(
+    Effect.makeSpan(`http.client ${request.method}`, {
+      kind: "client",
+      attributes: { "http.request.method": request.method, "server.address": orgUrl, "url.template": request.pathTemplate }
+    }),
+    (span) =>
+      send(HttpTraceContext.toHeaders(span)).pipe(
+        Effect.withParentSpan(span),
+        Effect.onExit((exit) =>
+          Effect.clockWith((clock) =>
+            Effect.sync(() => {
+              const status = Exit.isSuccess(exit)
+                ? exit.value.status
+                : Option.getOrUndefined(Option.map(Cause.failureOption(exit.cause), (error) => "status" in error ? error.status : undefined))
+              if (typeof status === "number") span.attribute("http.response.status_code", status)
+              // From milliseconds, rounded: a clock at a fractional instant (the TestClock) has no nanosecond BigInt.
+              span.end(BigInt(Math.round(clock.unsafeCurrentTimeMillis())) * 1_000_000n, Exit.isSuccess(exit) ? Exit.void : exit)
+            })
+          )
+        )
+      )
+  )
+
+/** Turns an answer into the 2xx response or the status's tagged error; annotates the call's span with status and request id. */
+const answerOf = <Documented extends OktaError.DocumentedTag>(
+  request: OktaRequest<Documented>,
+  maxResponseBytes: number,
+  scrub: Scrub
+) =>
+(
+  response: HttpClientResponse.HttpClientResponse,
+  body: Option.Option<Uint8Array>,
+  rateLimit: RateLimit.RateLimitHeaders
+): Effect.Effect<OktaResponse, ExecuteError<Documented>> => {
+  const where = { method: request.method, path: request.pathTemplate }
+  const header = response.headers["x-okta-request-id"]
+  const requestId = header === undefined ? undefined : scrub(header)
+  const annotate = Effect.annotateCurrentSpan({ "http.response.status_code": response.status, "okta.request_id": requestId ?? "" })
+  if (response.status < 200 || response.status >= 300) {
+    const error = statusError({
+      ...where,
+      status: response.status,
+      headers: response.headers,
+      body: Option.getOrUndefined(body),
+      documented: request.documented,
+      rateLimit,
+      scrub
+    })
+    return Effect.zipRight(annotate, Effect.fail(error))
+  }
+  if (Option.isNone(body)) {
+    return Effect.zipRight(
+      annotate,
+      Effect.fail(new OktaError.TransportError({
+        ...where,
+        ...(requestId === undefined ? {} : { requestId }),
+        reason: "ResponseTooLarge",
+        detail: `the body is larger than ${maxResponseBytes} bytes`
+      }))
+    )
+  }
+  return Effect.as(annotate, { status: response.status, headers: response.headers, body: body.value, requestId })
+}
+
+/**
+ * What a throttled call may do: fail at once with the 429 that spent its window (when it documents
+ * 429), or wait until its deadline; the 429 it fails with is the one that spent the window when there
+ * was one, else one made from the window.
+ */
+const holdPolicy = <Documented extends OktaError.DocumentedTag>(
+  request: OktaRequest<Documented>,
+  deadlineMillis: number,
+  scrub: Scrub
+): HoldPolicy<ExecuteError<Documented>> => {
+  const heldError = (window: SpentWindow, why: keyof typeof heldSummary) => {
+    const spentBy429 = window.answer?.status === 429 ? window.answer : undefined
+    return statusError({
+      method: request.method,
+      path: request.pathTemplate,
+      status: 429,
+      headers: spentBy429?.headers ?? Headers.empty,
+      body: spentBy429?.body,
+      documented: request.documented,
+      rateLimit: window.rateLimit,
+      scrub,
+      summaryFallback: heldSummary[why]
+    })
+  }
+  return {
+    deadlineMillis,
+    refused: request.documented.some((tag) => tag === "TooManyRequests") ? (window) => heldError(window, "refused") : undefined,
+    expired: (window) => heldError(window, "expired")
+  }
+}
+
+/** Builds the exchange over the user's `HttpClient`. */
+export const makeExchange = (
+  config: OktaConfig.Service,
+  userClient: HttpClient.HttpClient,
+  throttle: Throttle | undefined
+): Exchange => {
+  const client = HttpClient.withTracerDisabledWhen(userClient, () => true)
+  const baseHeaders = { accept: "application/json", "user-agent": config.userAgent }
+
+  return <Documented extends OktaError.DocumentedTag>(
+    request: OktaRequest<Documented>,
+    attempt: Attempt,
+    deadlineMillis: number,
+    scrub: Scrub
+  ): Effect.Effect<OktaResponse, ExecuteError<Documented>> => {
+    const where = { method: request.method, path: request.pathTemplate }
+    const family = request.rateLimitFamily ?? request.pathTemplate
+    const headers: Record<string, string> = request.credential === "apiToken"
+      ? { ...baseHeaders, authorization: Redacted.value(config.authorization) }
+      : { ...baseHeaders, cookie: request.credential.header }
+    if (attempt.count > 0) {
+      headers["x-okta-retry-count"] = String(attempt.count)
+      if (attempt.retryFor !== undefined) headers["x-okta-retry-for"] = scrub(attempt.retryFor)
+    }
+
+    const answer = answerOf(request, config.maxResponseBytes, scrub)
+
+    const connectionError = (cause: unknown) =>
+      new OktaError.TransportError({ ...where, reason: "Connection", detail: describeTransportFailure(cause, scrub) })
+
+    const send = (traceHeaders: Headers.Headers | undefined): Effect.Effect<OktaResponse, ExecuteError<Documented>> => {
+      let httpRequest = HttpClientRequest.make(request.method)(config.orgUrl + request.path, {
+        headers: traceHeaders === undefined ? headers : { ...headers, ...traceHeaders },
+        ...(request.urlParams === undefined ? {} : { urlParams: request.urlParams })
+      })
+      if (request.body !== undefined) httpRequest = HttpClientRequest.bodyText(httpRequest, request.body, "application/json")
+      const received = client.execute(httpRequest).pipe(
+        Effect.flatMap((response) => Effect.map(readBodyCapped(response, config.maxResponseBytes), (body) => ({ response, body }))),
+        Effect.mapError((error: HttpClientError.HttpClientError) => connectionError(error)),
+        // Nothing a server sends may end a call with a defect: what a transport throws is a failed exchange.
+        Effect.catchAllDefect((defect) => Effect.fail(connectionError(defect))),
+        withoutRedirects
+      )
+      return Effect.flatMap(received, ({ body, response }) => {
+        const rateLimit = RateLimit.fromHeaders(response.headers)
+        if (throttle === undefined) return answer(response, body, rateLimit)
+        return Effect.clockWith((clock) =>
+          Effect.zipRight(
+            throttle.observe(family, {
+              status: response.status,
+              headers: response.headers,
+              body: response.status === 429 ? Option.getOrUndefined(body) : undefined,
+              rateLimit
+            }, clock.unsafeCurrentTimeMillis()),
+            answer(response, body, rateLimit)
+          )
+        )
+      })
+    }
+
+    const traced = config.propagateTraceHeaders ? tracedExchange(request, config.orgUrl, send) : send(undefined)
+
+    const timed = Option.match(config.requestTimeout, {
+      onNone: () => traced,
+      onSome: (timeout) =>
+        Effect.timeoutFail(traced, {
+          duration: timeout,
+          onTimeout: () => new OktaError.TransportError({ ...where, reason: "Timeout", detail: `no complete answer within ${Duration.format(timeout)}` })
+        })
+    })
+    if (throttle === undefined) return timed
+
+    return throttle.run(family, timed, holdPolicy(request, deadlineMillis, scrub))
+  }
+}
