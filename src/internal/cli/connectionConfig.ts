@@ -98,7 +98,8 @@ export const resolveSettings = (
     const local = yield* readOktaYaml(join(cli.cwd, "okta.yaml"), "./okta.yaml")
     const env = new Map<string, string>()
     for (const [name, value] of Object.entries(cli.env)) {
-      if (name.startsWith("OKTA_CLIENT_") && value !== undefined) env.set(name, value)
+      // an empty variable counts as unset, as a shell `VAR= cmd` means
+      if (name.startsWith("OKTA_CLIENT_") && value !== undefined && value.trim() !== "") env.set(name, value)
     }
     const fromFlags = new Map<string, string>()
     if (Option.isSome(flags.orgUrl)) fromFlags.set("OKTA_CLIENT_ORGURL", flags.orgUrl.value)
