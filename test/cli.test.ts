@@ -1,12 +1,16 @@
 /**
- * The `okta-sessions` bin from a packed and installed tarball, against emulators started with the
- * bin's own `emulator` command on 127.0.0.1: every command, `--json` parsed, each exit code from a
+ * The `okta-sessions` bin from a packed and installed tarball, against emulators on 127.0.0.1 (two
+ * in this process, started while the package builds, and one run by the bin's own `emulator`
+ * command): every command, `--json` parsed, each exit code from a
  * real condition, standard input, the config sources in order, and SIGTERM during keepalive.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { Context, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
+import { Session } from "effect-okta-sessions"
+import { FakeOkta, OktaEmulator } from "effect-okta-sessions/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type BinResult, type Installed, installPackage, jsonLines, type RunningBin, runBin, startBin, waitFor } from "./cliInstalled.js"
+import { type BinResult, type Installed, installPackage, jsonLines, runBin, startBin, waitFor } from "./cliInstalled.js"
 
 let installed: Installed
 /** A directory with no okta.yaml to run in, and an empty home. */
@@ -17,15 +21,35 @@ interface Emulator {
   readonly url: string
   readonly token: string
   readonly ids: ReadonlyArray<string>
-  readonly process: RunningBin
 }
-let emulator: Emulator
-/** A second emulator whose fault knobs the tests set. */
-let faulty: Emulator
+/** An emulator in this process, with its fake org at hand. */
+interface InProcess extends Emulator {
+  readonly okta: FakeOkta.FakeOkta.Service
+  readonly close: () => Promise<void>
+}
+let emulator: InProcess
+/** A second emulator whose fault knobs the tests set; one-second rate windows keep 429 retries short. */
+let faulty: InProcess
 /** Everything the bin printed in this file, to check that no secret ever appears. */
 const printed: Array<string> = []
 
-const startEmulator = async (name: string, args: ReadonlyArray<string>): Promise<Emulator> => {
+const startInProcess = async (sessions: number, fakeOkta: FakeOkta.FakeOkta.Options): Promise<InProcess> => {
+  const scope = Effect.runSync(Scope.make())
+  const context = await Effect.runPromise(Layer.buildWithScope(OktaEmulator.layerWithFakeOkta({}, fakeOkta), scope))
+  const okta = Context.get(context, FakeOkta.FakeOkta)
+  const running = Context.get(context, OktaEmulator.OktaEmulator)
+  const ids = await Effect.runPromise(okta.seedSessionIds(sessions))
+  return {
+    url: running.url,
+    token: Redacted.value(running.apiToken),
+    ids,
+    okta,
+    close: () => Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}
+
+/** The bin's own `emulator` command. */
+const startEmulatorCommand = async (name: string, args: ReadonlyArray<string>) => {
   const idsFile = join(installed.scratch, `${name}-ids.txt`)
   const process = startBin(installed.bin, ["emulator", "--json", "--ids-out", idsFile, ...args], { cwd: work, home, timeoutMs: 120_000 })
   await waitFor(() => process.output().stdout, /"event":"Listening"/, 30_000)
@@ -33,14 +57,8 @@ const startEmulator = async (name: string, args: ReadonlyArray<string>): Promise
   const url = String(listening?.["url"])
   const token = String(listening?.["token"])
   expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
-  return { url, token, ids: readFileSync(idsFile, "utf8").trim().split("\n"), process }
-}
-
-const stopEmulator = async (running: Emulator) => {
-  running.process.kill("SIGTERM")
-  const result = await running.process.done
-  printed.push(result.stdout, result.stderr)
-  return result
+  const emulator: Emulator = { url, token, ids: readFileSync(idsFile, "utf8").trim().split("\n") }
+  return { emulator, process }
 }
 
 /** Runs the bin in `work` with the emulator's settings in the environment (unless `env` says otherwise). */
@@ -59,16 +77,6 @@ const okta = async (
   return result
 }
 
-const admin = async (target: Emulator, method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${target.url}${path}`, {
-    method,
-    headers: { authorization: `SSWS ${target.token}`, "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) })
-  })
-  expect(response.status).toBeLessThan(300)
-  return response.status === 204 ? undefined : (await response.json()) as Record<string, unknown>
-}
-
 /** The one line on stderr, parsed when it is JSON. */
 const errorLine = (result: BinResult) => {
   const lines = result.stderr.trim().split("\n")
@@ -77,21 +85,21 @@ const errorLine = (result: BinResult) => {
 }
 
 beforeAll(async () => {
-  installed = await installPackage()
+  ;[installed, emulator, faulty] = await Promise.all([
+    installPackage(),
+    startInProcess(8, {}),
+    startInProcess(2, { rateLimits: { sessions: { limit: 600, window: "1 second" } } })
+  ])
   work = join(installed.scratch, "work")
   home = join(installed.scratch, "home")
   mkdirSync(work)
   mkdirSync(home)
-  ;[emulator, faulty] = await Promise.all([
-    startEmulator("main", ["--sessions", "8"]),
-    startEmulator("faulty", ["--sessions", "2", "--rate-window", "1 second"])
-  ])
 }, 240_000)
 
 afterAll(async () => {
   try {
-    await Promise.all([emulator, faulty].filter((e) => e !== undefined).map(stopEmulator))
-    // no line the bin printed carries a token, except the emulator's own announcement of its token
+    await Promise.all([emulator, faulty].filter((e) => e !== undefined).map((e) => e.close()))
+    // no line the bin printed carries a token, except the emulator command's announcement of its own
     const others = printed.filter((text) => !text.includes(`"event":"Listening"`))
     for (const target of [emulator, faulty]) {
       for (const text of others) expect(text).not.toContain(target.token)
@@ -101,7 +109,8 @@ afterAll(async () => {
   }
 }, 60_000)
 
-describe("okta-sessions (installed from the packed tarball)", () => {
+// one at a time: each spawns a few node processes at once already, and the machine has two cores
+describe("okta-sessions (installed from the packed tarball)", { timeout: 90_000 }, () => {
   it("--version, --help with the commands and exit codes, and shell completions", async () => {
     const version: unknown = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"))
     const [v, help, getHelp, completions] = await Promise.all([
@@ -128,12 +137,10 @@ describe("okta-sessions (installed from the packed tarball)", () => {
 
   it("get, refresh and revoke: tables, --json, and exit 3 with one error line for a revoked session", async () => {
     const id = emulator.ids[0] ?? ""
-    const table = await okta(["get", id])
+    const [table, got] = await Promise.all([okta(["get", id]), okta(["get", "--json", id])])
     expect(table.code).toBe(0)
     expect(table.stdout).toMatch(new RegExp(`\\| id +\\| ${id} +\\|`))
     expect(table.stdout).toMatch(/\| status +\| ACTIVE +\|/)
-
-    const got = await okta(["get", "--json", id])
     expect(got.code).toBe(0)
     const [session] = jsonLines(got.stdout)
     expect(session).toMatchObject({ id, status: "ACTIVE" })
@@ -163,32 +170,31 @@ describe("okta-sessions (installed from the packed tarball)", () => {
 
   it("revoke-user revokes every session of a user; a bad id is a usage error (exit 2)", async () => {
     const id = emulator.ids[1] ?? ""
-    const [session] = jsonLines((await okta(["get", id, "--json"])).stdout)
-    const userId = String(session?.["userId"])
-    const result = await okta(["revoke-user", userId, "--oauth-tokens", "--json"])
+    const userId = Option.getOrThrow(await Effect.runPromise(emulator.okta.lookupSession(Session.SessionId.make(id)))).userId
+    const [result, bad, both] = await Promise.all([
+      okta(["revoke-user", userId, "--oauth-tokens", "--json"]),
+      okta(["get", "../users/x"]),
+      okta(["revoke-user", userId, "--forget-devices", "--keep-devices"])
+    ])
     expect(result.code).toBe(0)
     expect(jsonLines(result.stdout)).toEqual([{ userId, revoked: true, oauthTokens: true, forgetDevices: null }])
-    expect((await okta(["get", id])).code).toBe(3)
-    const bad = await okta(["get", "../users/x"])
+    expect(Option.isNone(await Effect.runPromise(emulator.okta.lookupSession(Session.SessionId.make(id))))).toBe(true)
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain("letters, digits")
-    const both = await okta(["revoke-user", userId, "--forget-devices", "--keep-devices"])
     expect(both.code).toBe(2)
     expect(errorLine(both)).toContain("--forget-devices and --keep-devices cannot both be given")
   })
 
   it("create reads the one-time session token from stdin; used again it is Unauthorized (exit 4)", async () => {
-    const user = await admin(emulator, "POST", "/__admin/users", {})
-    const issued = await admin(emulator, "POST", `/__admin/users/${String(user?.["id"])}/session-tokens`)
-    const sessionToken = String(issued?.["sessionToken"])
-    const created = await okta(["create", "--json"], { stdin: `${sessionToken}\n` })
+    const user = await Effect.runPromise(emulator.okta.createUser())
+    const sessionToken = Redacted.value(await Effect.runPromise(emulator.okta.issueSessionToken(user.id)))
+    const [created, empty] = await Promise.all([okta(["create", "--json"], { stdin: `${sessionToken}\n` }), okta(["create"], { stdin: "" })])
     expect(created.code).toBe(0)
-    expect(jsonLines(created.stdout)[0]).toMatchObject({ userId: user?.["id"], status: "ACTIVE" })
+    expect(jsonLines(created.stdout)[0]).toMatchObject({ userId: user.id, status: "ACTIVE" })
     const again = await okta(["create"], { stdin: sessionToken })
     expect(again.code).toBe(4)
     expect(errorLine(again)).toMatch(/^okta-sessions create: Unauthorized E0000011: /)
     expect(again.stderr).not.toContain(sessionToken)
-    const empty = await okta(["create"], { stdin: "" })
     expect(empty.code).toBe(2)
     expect(errorLine(empty)).toContain("the session token: nothing on standard input")
   })
@@ -196,7 +202,10 @@ describe("okta-sessions (installed from the packed tarball)", () => {
   it("current get / refresh / close with the cookie from stdin or OKTA_SESSION_COOKIE, no API token needed", async () => {
     const id = emulator.ids[2] ?? ""
     const noToken = { OKTA_CLIENT_TOKEN: "" }
-    const got = await okta(["current", "get", "--json"], { stdin: `sid=${id}\n`, env: noToken })
+    const [got, bad] = await Promise.all([
+      okta(["current", "get", "--json"], { stdin: `sid=${id}\n`, env: noToken }),
+      okta(["current", "get"], { stdin: "sid=a b;c" })
+    ])
     expect(got.code).toBe(0)
     expect(jsonLines(got.stdout)[0]).toMatchObject({ id, status: "ACTIVE" })
     const refreshed = await okta(["current", "refresh"], { env: { ...noToken, OKTA_SESSION_COOKIE: id } })
@@ -208,7 +217,6 @@ describe("okta-sessions (installed from the packed tarball)", () => {
     const gone = await okta(["current", "get"], { stdin: `sid=${id}`, env: noToken })
     expect(gone.code).toBe(3)
     expect(errorLine(gone)).toMatch(/^okta-sessions current get: NotFound /)
-    const bad = await okta(["current", "get"], { stdin: "sid=a b;c" })
     expect(bad.code).toBe(2)
     expect(errorLine(bad)).toContain("the session cookie is not a sid cookie value")
   })
@@ -275,25 +283,26 @@ describe("okta-sessions (installed from the packed tarball)", () => {
 
   it("429 on every answer is exit 5 after the client's retries; 500 on every answer is exit 6", async () => {
     const id = faulty.ids[0] ?? ""
-    await admin(faulty, "DELETE", "/__admin/counters")
-    await admin(faulty, "PATCH", "/__admin/faults", { tooManyRequestsRate: 1 })
+    await Effect.runPromise(Effect.zipRight(faulty.okta.resetCounters, faulty.okta.setFaults({ tooManyRequestsRate: 1 })))
     const limited = await okta(["get", id, "--json"], { target: faulty })
     expect(limited.code).toBe(5)
     expect(JSON.parse(errorLine(limited))).toMatchObject({ error: "TooManyRequests", status: 429, errorCode: "E0000047", exitCode: 5 })
     // one request and the two retries of the default OKTA_CLIENT_RATELIMIT_MAXRETRIES
-    const counters = await admin(faulty, "GET", "/__admin/counters")
-    expect(counters?.["tooManyRequests"]).toBe(3)
+    const counters = await Effect.runPromise(faulty.okta.counters)
+    expect(counters.tooManyRequests).toBe(3)
 
-    await admin(faulty, "PATCH", "/__admin/faults", { tooManyRequestsRate: 0, serverErrorRate: 1, serverErrorStatuses: [500] })
+    await Effect.runPromise(faulty.okta.setFaults({ tooManyRequestsRate: 0, serverErrorRate: 1, serverErrorStatuses: [500] }))
     const failed = await okta(["refresh", id], { target: faulty })
     expect(failed.code).toBe(6)
     expect(errorLine(failed)).toMatch(/^okta-sessions refresh: ServerError E0000009: .*\(request \S+\)$/)
-    await admin(faulty, "DELETE", "/__admin/faults")
+    await Effect.runPromise(faulty.okta.clearFaults)
   })
 
   it("the emulator command stops on SIGTERM with exit 0; against the stopped emulator, exit 7", async () => {
-    const stopped = await startEmulator("stopped", ["--sessions", "1"])
-    const result = await stopEmulator(stopped)
+    const { emulator: stopped, process } = await startEmulatorCommand("stopped", ["--sessions", "1"])
+    process.kill("SIGTERM")
+    const result = await process.done
+    printed.push(result.stderr)
     expect(result.code).toBe(0)
     expect(jsonLines(result.stdout).at(-1)).toEqual({ event: "Stopped", signal: "SIGTERM" })
     const unreachable = await okta(["get", stopped.ids[0] ?? "", "--json"], { target: stopped })
@@ -332,16 +341,21 @@ describe("okta-sessions (installed from the packed tarball)", () => {
 
   it("keepalive --ids FILE as text: progress lines, a gone session named, the summary table; a bad line is exit 2", async () => {
     const ids = emulator.ids.slice(4, 8)
+    const [revoked] = await Effect.runPromise(emulator.okta.seedSessionIds(1))
+    if (revoked === undefined) throw new Error("no session was seeded")
+    await Effect.runPromise(emulator.okta.revokeSession(revoked))
     const file = join(installed.scratch, "keepalive-ids.txt")
-    writeFileSync(file, `${ids.join("\n")}\n${emulator.ids[0]}\n`) // ids[0] was revoked above
-    const result = await okta(["keepalive", "--ids", file, "--duration", "2", "--progress-every", "500 millis"])
+    writeFileSync(file, `${ids.join("\n")}\n${revoked}\n`)
+    const [result, bad] = await Promise.all([
+      okta(["keepalive", "--ids", file, "--duration", "2", "--progress-every", "500 millis"]),
+      okta(["keepalive", "--ids", "-"], { stdin: `${ids[0]}\nnot/an/id\n` })
+    ])
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/\[\ds\/2s\] tracked \d+ {2}refreshed \d+ {2}gone \d+/)
-    expect(result.stdout).toContain(`gone ${emulator.ids[0]}: NotFound E0000007`)
+    expect(result.stdout).toContain(`gone ${revoked}: NotFound E0000007`)
     expect(result.stdout).toMatch(/\| sessions at start +\| +5 \|/)
     expect(result.stdout).toMatch(/\| gone \(404\) +\| +1 \|/)
     expect(result.stdout).toMatch(/\| still tracked +\| +4 \|/)
-    const bad = await okta(["keepalive", "--ids", "-"], { stdin: `${ids[0]}\nnot/an/id\n` })
     expect(bad.code).toBe(2)
     expect(errorLine(bad)).toContain(`standard input line 2: "not/an/id" is not a session id`)
   })

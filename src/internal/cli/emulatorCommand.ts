@@ -14,7 +14,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { FakeOkta, OktaEmulator } from "../../testing/index.js"
+import * as FakeOkta from "../../testing/FakeOkta.js"
+import type * as OktaEmulator from "../../testing/OktaEmulator.js"
 import { CliProcess } from "./cliProcess.js"
 import { reportingFailures } from "./commandResult.js"
 import { durationOption } from "./durationOption.js"
@@ -70,11 +71,10 @@ const emulatorOptions = {
 }
 
 /** Serves until the stop signal, printing what a user needs to point a client at it. */
-const serve = (config: Command.Command.ParseConfig<typeof emulatorOptions>) =>
+const serve = (config: Command.Command.ParseConfig<typeof emulatorOptions>, running: OktaEmulator.OktaEmulator.Service) =>
   Effect.gen(function*() {
     const cli = yield* CliProcess
     const okta = yield* FakeOkta.FakeOkta
-    const running = yield* OktaEmulator.OktaEmulator
     const seeded = yield* okta.seedSessionIds(config.sessions)
     if (Option.isSome(config.idsOut)) {
       const path = config.idsOut.value
@@ -118,8 +118,10 @@ export const emulatorCommand = Command.make("emulator", emulatorOptions, (config
           Effect.mapError((error) => new UsageError({ detail: `--token-file ${path}: cannot be read (${error.message})` }))
         )
     })
-    yield* serve(config).pipe(
-      Effect.provide(OktaEmulator.layerWithFakeOkta(
+    // loaded here, not at start-up: the HTTP server and router cost every other command time to load
+    const emulator = yield* Effect.promise(() => import("../../testing/OktaEmulator.js"))
+    yield* Effect.flatMap(emulator.OktaEmulator, (running) => serve(config, running)).pipe(
+      Effect.provide(emulator.layerWithFakeOkta(
         { port: config.port, ...(apiToken === undefined ? {} : { apiToken }) },
         {
           idleWindow: config.idleWindow,
