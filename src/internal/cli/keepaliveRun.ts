@@ -104,6 +104,37 @@ const waitForEnd = (settings: RunSettings, keepalive: Keepalive.Keepalive.Servic
       )
     ]))
 
+/** One progress report: in place on a terminal, a line (or `Progress` JSON) otherwise; also checks expiries. */
+const makeReport = (run: {
+  readonly keepalive: Keepalive.Keepalive.Service
+  readonly settings: RunSettings
+  readonly every: Duration.Duration
+  readonly onTerminal: boolean
+  readonly started: number
+  readonly tooManyRequests: (stats: Keepalive.Stats) => Effect.Effect<number>
+  readonly checkExpiry: Effect.Effect<void>
+  readonly print: (line: string) => Effect.Effect<void, never, CliProcess>
+}) => {
+  let lastRequests = 0
+  return Effect.gen(function*() {
+    const cli = yield* CliProcess
+    const stats = yield* run.keepalive.stats
+    const allowed = stats.budget.limit * Duration.toMillis(run.every) / Duration.toMillis(stats.budget.interval)
+    const progress: Progress = {
+      stats,
+      tooManyRequests: yield* run.tooManyRequests(stats),
+      budgetLeft: Math.min(1, Math.max(0, 1 - (stats.requests - lastRequests) / allowed)),
+      elapsed: Duration.millis((yield* Clock.currentTimeMillis) - run.started),
+      duration: run.settings.duration
+    }
+    lastRequests = stats.requests
+    yield* run.checkExpiry
+    if (run.settings.json) yield* run.print(JSON.stringify(progressJson(progress)))
+    else if (run.onTerminal) yield* cli.writeOut(`\r\x1b[2K${progressLine(progress)}`)
+    else yield* run.print(progressLine(progress))
+  })
+}
+
 /**
  * Runs the keepalive on `ids` and returns its summary (also printed).
  *
@@ -154,23 +185,7 @@ export const runKeepalive = (
 
       const onTerminal = cli.stdoutIsTTY && !settings.json
       const every = onTerminal ? Duration.millis(500) : settings.progressEvery
-      let lastRequests = 0
-      const report = Effect.gen(function*() {
-        const stats = yield* keepalive.stats
-        const allowed = stats.budget.limit * Duration.toMillis(every) / Duration.toMillis(stats.budget.interval)
-        const progress: Progress = {
-          stats,
-          tooManyRequests: yield* tooManyRequests(stats),
-          budgetLeft: Math.min(1, Math.max(0, 1 - (stats.requests - lastRequests) / allowed)),
-          elapsed: Duration.millis((yield* Clock.currentTimeMillis) - started),
-          duration: settings.duration
-        }
-        lastRequests = stats.requests
-        yield* checkExpiry
-        if (settings.json) yield* print(JSON.stringify(progressJson(progress)))
-        else if (onTerminal) yield* cli.writeOut(`\r\x1b[2K${progressLine(progress)}`)
-        else yield* print(progressLine(progress))
-      })
+      const report = makeReport({ keepalive, settings, every, onTerminal, started, tooManyRequests, checkExpiry, print })
       const reporter = yield* report.pipe(
         Effect.repeat(Schedule.spaced(every)),
         Effect.delay(every),
