@@ -4,6 +4,7 @@
  * command): every command, `--json` parsed, each exit code from a
  * real condition, standard input, the config sources in order, and SIGTERM during keepalive.
  */
+import { createServer } from "node:http"
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Context, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
@@ -226,6 +227,35 @@ describe("okta-sessions (installed from the packed tarball)", { timeout: 90_000 
     expect(result.code).toBe(4)
     expect(JSON.parse(errorLine(result))).toMatchObject({ error: "Unauthorized", status: 401, errorCode: "E0000011", exitCode: 4 })
     expect(result.stderr).not.toContain("00wrongWrongWrong")
+  })
+
+  it("a server that echoes the token and the cookie in its error summary: both are blanked out", async () => {
+    const server = createServer((request, response) => {
+      const echoed = `${request.headers.authorization ?? ""} ${request.headers.cookie ?? ""}`
+      response.writeHead(request.url?.includes("/me") ? 404 : 401, { "content-type": "application/json", "x-okta-request-id": "echo1" })
+      response.end(JSON.stringify({ errorCode: "E0000011", errorSummary: `you sent ${echoed}`, errorCauses: [] }))
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    try {
+      const address = server.address()
+      const url = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`
+      const token = "00echoedSecretToken"
+      const cookie = "echoedSecretCookie"
+      const [api, me] = await Promise.all([
+        okta(["get", "102abc"], { env: { OKTA_CLIENT_ORGURL: url, OKTA_CLIENT_TOKEN: token } }),
+        okta(["current", "get", "--json"], { env: { OKTA_CLIENT_ORGURL: url, OKTA_SESSION_COOKIE: `sid=${cookie}` } })
+      ])
+      expect(api.code).toBe(4)
+      expect(errorLine(api)).toBe("okta-sessions get: Unauthorized E0000011: you sent SSWS <redacted> (request echo1)")
+      expect(me.code).toBe(3)
+      expect(JSON.parse(errorLine(me))).toMatchObject({ error: "NotFound", errorSummary: "you sent  sid=<redacted>" })
+      for (const text of [api.stdout, api.stderr, me.stdout, me.stderr]) {
+        expect(text).not.toContain(token)
+        expect(text).not.toContain(cookie)
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 
   it("settings: flags, then OKTA_CLIENT_*, then ./okta.yaml, then ~/.okta/okta.yaml; a missing or bad one is exit 2 naming it", async () => {
