@@ -231,7 +231,7 @@ describe("okta-sessions (installed from the packed tarball)", { timeout: 90_000 
 
   it("a server that echoes the token and the cookie in its error summary: both are blanked out", async () => {
     const server = createServer((request, response) => {
-      const echoed = `${request.headers.authorization ?? ""} ${request.headers.cookie ?? ""}`
+      const echoed = [request.headers.authorization, request.headers.cookie].filter((header) => header !== undefined).join(" ")
       response.writeHead(request.url?.includes("/me") ? 404 : 401, { "content-type": "application/json", "x-okta-request-id": "echo1" })
       response.end(JSON.stringify({ errorCode: "E0000011", errorSummary: `you sent ${echoed}`, errorCauses: [] }))
     })
@@ -248,7 +248,7 @@ describe("okta-sessions (installed from the packed tarball)", { timeout: 90_000 
       expect(api.code).toBe(4)
       expect(errorLine(api)).toBe("okta-sessions get: Unauthorized E0000011: you sent SSWS <redacted> (request echo1)")
       expect(me.code).toBe(3)
-      expect(JSON.parse(errorLine(me))).toMatchObject({ error: "NotFound", errorSummary: "you sent  sid=<redacted>" })
+      expect(JSON.parse(errorLine(me))).toMatchObject({ error: "NotFound", errorSummary: "you sent sid=<redacted>" })
       for (const text of [api.stdout, api.stderr, me.stdout, me.stderr]) {
         expect(text).not.toContain(token)
         expect(text).not.toContain(cookie)
