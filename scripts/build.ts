@@ -58,7 +58,10 @@ const build = async (): Promise<void> => {
   execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.build.json")], {
     stdio: "inherit"
   })
-  const sources = filesUnder(sourceDirectory).filter((file) => file.endsWith(".ts")).map((file) => join(sourceDirectory, file))
+  // The CLI is bundled on its own (`build:bin`), with @effect/cli inside: it is not part of the library's build.
+  const sources = filesUnder(sourceDirectory)
+    .filter((file) => file.endsWith(".ts") && !file.startsWith("bin/") && !file.startsWith("internal/cli/"))
+    .map((file) => join(sourceDirectory, file))
   await esbuild.build({
     entryPoints: sources,
     outdir: join(dist, "cjs"),
