@@ -85,22 +85,82 @@ export declare namespace Sessions {
  */
 export type OperationError<Op extends OperationName> = Operation.OperationError<Op>
 
-/** Errors of `createSession`; an invalid or used session token is `Unauthorized`. @since 0.1.0 @category errors */
+/**
+
+ * Errors of `createSession`; an invalid or used session token is `Unauthorized`.
+
+ *
+
+ * @since 0.1.0
+
+ * @category errors
+
+ */
 export type CreateSessionError = OperationError<"createSession">
 
-/** Errors of `getSession`. @since 0.1.0 @category errors */
+/**
+
+ * Errors of `getSession`.
+
+ *
+
+ * @since 0.1.0
+
+ * @category errors
+
+ */
 export type GetSessionError = OperationError<"getSession">
 
-/** Errors of `refreshSession`. @since 0.1.0 @category errors */
+/**
+
+ * Errors of `refreshSession`.
+
+ *
+
+ * @since 0.1.0
+
+ * @category errors
+
+ */
 export type RefreshSessionError = OperationError<"refreshSession">
 
-/** Errors of `revokeSession`. @since 0.1.0 @category errors */
+/**
+
+ * Errors of `revokeSession`.
+
+ *
+
+ * @since 0.1.0
+
+ * @category errors
+
+ */
 export type RevokeSessionError = OperationError<"revokeSession">
 
-/** Errors of the `/me` operations (they document the same statuses). @since 0.1.0 @category errors */
+/**
+
+ * Errors of the `/me` operations (they document the same statuses).
+
+ *
+
+ * @since 0.1.0
+
+ * @category errors
+
+ */
 export type CurrentSessionError = OperationError<"getCurrentSession">
 
-/** Errors of `revokeUserSessions`. @since 0.1.0 @category errors */
+/**
+
+ * Errors of `revokeUserSessions`.
+
+ *
+
+ * @since 0.1.0
+
+ * @category errors
+
+ */
 export type RevokeUserSessionsError = OperationError<"revokeUserSessions">
 
 /**

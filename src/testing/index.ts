@@ -5,11 +5,41 @@
  * @since 0.1.0
  */
 
-/** The fake org: users, sessions, tokens, windows, rate limits, counters and fault knobs. @since 0.1.0 */
+/**
+
+ * The fake org: users, sessions, tokens, windows, rate limits, counters and fault knobs.
+
+ *
+
+ * @since 0.1.0
+
+ * @category modules
+
+ */
 export * as FakeOkta from "./FakeOkta.js"
 
-/** The `Sessions` service on the fake org, with no HTTP. @since 0.1.0 */
+/**
+
+ * The `Sessions` service on the fake org, with no HTTP.
+
+ *
+
+ * @since 0.1.0
+
+ * @category modules
+
+ */
 export * as InMemorySessions from "./InMemorySessions.js"
 
-/** The Okta-compatible HTTP emulator on the fake org, with its admin routes. @since 0.1.0 */
+/**
+
+ * The Okta-compatible HTTP emulator on the fake org, with its admin routes.
+
+ *
+
+ * @since 0.1.0
+
+ * @category modules
+
+ */
 export * as OktaEmulator from "./OktaEmulator.js"
