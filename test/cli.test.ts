@@ -246,7 +246,7 @@ describe("okta-sessions (installed from the packed tarball)", { timeout: 90_000 
         okta(["current", "get", "--json"], { env: { OKTA_CLIENT_ORGURL: url, OKTA_SESSION_COOKIE: `sid=${cookie}` } })
       ])
       expect(api.code).toBe(4)
-      expect(errorLine(api)).toBe("okta-sessions get: Unauthorized E0000011: you sent SSWS <redacted> (request echo1)")
+      expect(errorLine(api)).toBe("okta-sessions get: Unauthorized E0000011: you sent <redacted> (request echo1)")
       expect(me.code).toBe(3)
       expect(JSON.parse(errorLine(me))).toMatchObject({ error: "NotFound", errorSummary: "you sent <redacted>" })
       for (const text of [api.stdout, api.stderr, me.stdout, me.stderr]) {
@@ -305,7 +305,7 @@ describe("okta-sessions (installed from the packed tarball)", { timeout: 90_000 
     expect(missingToken.code).toBe(2)
     expect(errorLine(missingToken)).toContain("missing setting OKTA_CLIENT_TOKEN: give --token-file FILE")
     expect(badFromHome.code).toBe(2)
-    expect(errorLine(badFromHome)).toMatch(/bad setting OKTA_CLIENT_ORGURL \(from ~\/\.okta\/okta\.yaml\): orgUrl must use https/)
+    expect(errorLine(badFromHome)).toMatch(/bad setting OKTA_CLIENT_ORGURL \(from ~\/\.okta\/okta\.yaml\): (orgUrl:? )?must use https/)
     expect(broken.code).toBe(2)
     expect(errorLine(broken)).toMatch(/\.\/okta\.yaml: is not valid YAML: \S+ at line \d+/)
     expect(broken.stderr).not.toContain("00secretInBrokenFile")

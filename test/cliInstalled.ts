@@ -45,12 +45,12 @@ export const installPackage = async (): Promise<Installed> => {
   try {
     const project = join(scratch, "project")
     mkdirSync(project)
-    for (const entry of ["package.json", "package-lock.json", "README.md", "tsconfig.json", "tsconfig.build.json", "src"]) {
+    for (const entry of ["package.json", "package-lock.json", "README.md", "CHANGELOG.md", "LICENSE", "tsconfig.json", "tsconfig.build.json", "scripts", "src"]) {
       cpSync(join(root, entry), join(project, entry), { recursive: true })
     }
     symlinkSync(join(root, "node_modules"), join(project, "node_modules"), "dir")
+    // the library build, then build:bin
     await npm(["run", "build"], project)
-    await npm(["run", "build:bin", "--if-present"], project)
     const packed = await npm(["pack", "--ignore-scripts", "--pack-destination", scratch], project)
     const tarball = join(scratch, packed.stdout.trim().split("\n").at(-1) ?? "")
     if (!existsSync(tarball)) throw new Error(`npm pack made no tarball: ${packed.stdout}`)
