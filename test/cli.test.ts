@@ -248,7 +248,7 @@ describe("okta-sessions (installed from the packed tarball)", { timeout: 90_000 
       expect(api.code).toBe(4)
       expect(errorLine(api)).toBe("okta-sessions get: Unauthorized E0000011: you sent <redacted> (request echo1)")
       expect(me.code).toBe(3)
-      expect(JSON.parse(errorLine(me))).toMatchObject({ error: "NotFound", errorSummary: "you sent <redacted>" })
+      expect(JSON.parse(errorLine(me))).toMatchObject({ error: "NotFound", errorSummary: "you sent sid=<redacted>" })
       for (const text of [api.stdout, api.stderr, me.stdout, me.stderr]) {
         expect(text).not.toContain(token)
         expect(text).not.toContain(cookie)
