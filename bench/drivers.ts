@@ -11,6 +11,7 @@ import * as Okta from "@okta/okta-sdk-nodejs"
 import { Cause, Effect, Exit, Layer, ManagedRuntime, Redacted } from "effect"
 import * as Undici from "undici"
 import { OktaConfig, Session, Sessions } from "../src/index.js"
+import * as OktaUndici from "../src/OktaUndici.js"
 import { type ClientName, type Scenario, type ScenarioResult, sessionIds } from "./protocol.js"
 
 const token = "00benchTokenThatIsNotASecret0000000000000"
@@ -138,16 +139,16 @@ const oktaSdkDriver = (orgUrl: string): Driver => {
   }
 }
 
-/** This client, over the given `HttpClient` layer; the workers are fibers. */
+/** This client, over the given `HttpClient` layer or on the lean `OktaUndici` layer; the workers are fibers. */
 const effectDriver = async (
   orgUrl: string,
-  httpClient: typeof NodeHttpClient.layerUndici | typeof FetchHttpClient.layer
+  httpClient: typeof NodeHttpClient.layerUndici | typeof FetchHttpClient.layer | "lean"
 ): Promise<Driver> => {
+  const config = OktaConfig.layer({ orgUrl, token: Redacted.make(token) })
   const runtime = ManagedRuntime.make(
-    Sessions.layer.pipe(
-      Layer.provide(OktaConfig.layer({ orgUrl, token: Redacted.make(token) })),
-      Layer.provide(httpClient)
-    )
+    httpClient === "lean"
+      ? OktaUndici.layerSessions().pipe(Layer.provide(config))
+      : Sessions.layer.pipe(Layer.provide(config), Layer.provide(httpClient))
   )
   const sessions = await runtime.runPromise(Sessions.Sessions)
   const ids = sessionIds.map((id) => Session.SessionId.make(id))
@@ -175,6 +176,8 @@ export const makeDriver = (client: ClientName, orgUrl: string): Promise<Driver> 
       return Promise.resolve(undiciDriver(orgUrl))
     case "okta-sdk":
       return Promise.resolve(oktaSdkDriver(orgUrl))
+    case "effect-lean":
+      return effectDriver(orgUrl, "lean")
     case "effect-undici":
       return effectDriver(orgUrl, NodeHttpClient.layerUndici)
     case "effect-fetch":

@@ -63,14 +63,14 @@ export interface BenchOptions {
 /** The full suite. */
 export const defaultOptions: BenchOptions = {
   rounds: 3,
-  clients: ["undici", "okta-sdk", "effect-undici", "effect-fetch"],
+  clients: ["undici", "okta-sdk", "effect-lean", "effect-undici", "effect-fetch"],
   scenarios: [
     { name: "get c=1", operation: "get", concurrency: 1, requests: 2_000, warmup: 500, maxMillis: 10_000 },
     { name: "get c=64", operation: "get", concurrency: 64, requests: 10_000, warmup: 2_000, maxMillis: 10_000 },
     { name: "refresh c=64", operation: "refresh", concurrency: 64, requests: 10_000, warmup: 2_000, maxMillis: 10_000 }
   ],
   rateLimit: {
-    clients: ["undici", "okta-sdk", "effect-undici", "effect-fetch"],
+    clients: ["undici", "okta-sdk", "effect-lean", "effect-undici", "effect-fetch"],
     rounds: 3,
     scenario: {
       name: "refresh, 600 per 5 s, c=16",

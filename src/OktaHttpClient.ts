@@ -14,19 +14,14 @@
 import type * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
-import * as Schedule from "effect/Schedule"
-import { makeExchange } from "./internal/client/exchange.js"
-import { retryPolicy } from "./internal/client/retryPolicy.js"
-import { makeScrub, type Scrub } from "./internal/client/secretScrubber.js"
-import * as Throttle from "./internal/client/throttle.js"
+import type * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import { makeService } from "./internal/client/clientService.js"
+import * as PlatformTransport from "./internal/client/platformTransport.js"
 import { OktaConfig } from "./OktaConfig.js"
 import type * as OktaError from "./OktaError.js"
-import * as RateLimit from "./RateLimit.js"
 import type { SessionCookie } from "./Session.js"
 
 /**
@@ -114,74 +109,29 @@ export declare namespace OktaHttpClient {
 }
 
 /**
- * Builds the service from the config and the user's `HttpClient`. The throttle's budget lives in
- * the service, so every fiber that uses one layer shares it.
+ * Builds the service from the config and the user's `HttpClient`. The throttle's budget and the
+ * request timeout's timer live in the service, so every fiber that uses one layer shares them; the
+ * timer's fiber ends with the scope.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<OktaHttpClient.Service, never, OktaConfig | HttpClient.HttpClient> = Effect.gen(
-  function*() {
+export const make: Effect.Effect<OktaHttpClient.Service, never, OktaConfig | HttpClient.HttpClient | Scope.Scope> = Effect
+  .gen(function*() {
     const config = yield* OktaConfig
-    const throttle = Option.isSome(config.throttle)
-      ? yield* Throttle.make(config.throttle.value, { maxResetWaitMillis: Duration.toMillis(RateLimit.maxResetWait) })
-      : undefined
-    const exchange = makeExchange(config, yield* HttpClient.HttpClient, throttle)
-    const maxElapsedMillis = Duration.toMillis(config.maxElapsed)
-    // The `Authorization` value and the token inside it, scrubbed from what any call's server sends.
-    const authorization = Redacted.value(config.authorization)
-    const configSecrets = [authorization, authorization.slice(authorization.indexOf(" ") + 1)]
-    const scrubConfigSecrets = makeScrub(configSecrets)
-
-    const scrubOf = <Documented extends OktaError.DocumentedTag>(request: OktaRequest<Documented>): Scrub => {
-      const extra = [
-        ...(request.credential === "apiToken" ? [] : [request.credential.value]),
-        ...(request.secrets ?? [])
-      ]
-      return extra.length === 0 ? scrubConfigSecrets : makeScrub([...configSecrets, ...extra])
-    }
-
-    const execute = <Documented extends OktaError.DocumentedTag>(
-      request: OktaRequest<Documented>
-    ): Effect.Effect<OktaResponse, ExecuteError<Documented>> =>
-      Effect.clockWith((clock) => {
-        const deadlineMillis = clock.unsafeCurrentTimeMillis() + maxElapsedMillis
-        const scrub = scrubOf(request)
-        let retryFor: string | undefined
-        const attempt = Effect.flatMap(Schedule.CurrentIterationMetadata, (iteration) =>
-          iteration.recurrence === 0
-            ? exchange(request, { count: 0, retryFor: undefined }, deadlineMillis, scrub)
-            : Effect.tap(
-              exchange(request, { count: iteration.recurrence, retryFor }, deadlineMillis, scrub),
-              () => Effect.annotateCurrentSpan("okta.retries", iteration.recurrence)
-            ))
-        return Effect.retry(
-          attempt,
-          retryPolicy<ExecuteError<Documented>>({
-            method: request.method,
-            pathTemplate: request.pathTemplate,
-            rateLimitRetry: config.rateLimitRetry,
-            transientRetry: config.transientRetry,
-            retrySafe: request.retrySafe ?? request.method !== "POST",
-            deadlineMillis,
-            onRateLimited: (requestId) => {
-              retryFor ??= requestId
-            }
-          })
-        )
-      })
-
-    return { execute }
-  }
-)
+    const client = yield* HttpClient.HttpClient
+    return yield* makeService(config, (sweeper) =>
+      PlatformTransport.make({ client, orgUrl: config.orgUrl, maxBodyBytes: config.maxResponseBytes, sweeper }))
+  })
 
 /**
- * The service as a layer over `OktaConfig` and the user's `HttpClient`.
+ * The service as a layer over `OktaConfig` and the user's `HttpClient`. For undici without the
+ * platform client in between, see `OktaUndici`.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<OktaHttpClient, never, OktaConfig | HttpClient.HttpClient> = Layer.effect(
+export const layer: Layer.Layer<OktaHttpClient, never, OktaConfig | HttpClient.HttpClient> = Layer.scoped(
   OktaHttpClient,
   make
 )

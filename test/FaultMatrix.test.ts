@@ -1,14 +1,14 @@
 /**
  * The fault matrix: every fault knob of the emulator, alone and mixed, on every operation, over real
- * loopback HTTP (undici). Each cell runs against its own emulator; its outcome must be a success or
+ * loopback HTTP, over `NodeHttpClient.layerUndici` and over the lean `OktaUndici` layer. Each cell runs against its own emulator; its outcome must be a success or
  * the specific typed error the knob calls for, never a defect, within a bounded time, and the
  * emulator's counters say how many requests the client sent.
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Option, type Redacted } from "effect"
 import { OktaError, RateLimit, type Session, Sessions } from "effect-okta-sessions"
 import { FakeOkta, OktaEmulator } from "effect-okta-sessions/testing"
+import { type ClientStack, clientStacks } from "./clientStacks.js"
 
 /** What an operation needs from the fake org. */
 interface Inputs {
@@ -197,16 +197,15 @@ interface CellResult {
 }
 
 /** Runs one operation against a fresh emulator with `faults` set, and reports what happened. */
-const runCell = (knob: Knobs, op: Operation): Effect.Effect<CellResult, unknown> =>
+const runCell = (knob: Knobs, op: Operation, stack: ClientStack): Effect.Effect<CellResult, unknown> =>
   Effect.scoped(
     Effect.gen(function*() {
       const context = yield* Layer.build(
-        OktaEmulator.layerClient(clientOptions(knob)).pipe(
+        stack(OktaEmulator.layerConfig(clientOptions(knob))).pipe(
           Layer.provideMerge(OktaEmulator.layerWithFakeOkta(undefined, {
             // short windows, so that a 429's reset comes within a second
             rateLimits: { sessions: { limit: 10_000, window: "1 second" }, users: { limit: 10_000, window: "1 second" } }
-          })),
-          Layer.provide(NodeHttpClient.layerUndici)
+          }))
         )
       )
       const fake = Context.get(context, FakeOkta.FakeOkta)
@@ -249,7 +248,11 @@ const quick = (knob: Knobs): boolean =>
   knob.faults.tooManyRequestsRate === undefined && knob.faults.hangRate === undefined &&
   knob.faults.connectionResetRate === undefined && knob.faults.serverErrorRate === undefined
 
-const cells = knobs.flatMap((knob) => operations.map((op) => ({ knob, op, key: `${knob.name} / ${op.name}` })))
+/** The undici-based stacks: the platform client over undici, and the lean layer. */
+const stacks = clientStacks.filter(([name]) => name !== "FetchHttpClient")
+const cells = stacks.flatMap(([stackName, stack]) =>
+  knobs.flatMap((knob) => operations.map((op) => ({ knob, op, stack, key: `${stackName}: ${knob.name} / ${op.name}` })))
+)
 const results = new Map<string, CellResult>()
 let matrixMillis = 0
 
@@ -257,7 +260,7 @@ describe("fault matrix over loopback HTTP", () => {
   beforeAll(async () => {
     const begun = Date.now()
     const run = (cell: (typeof cells)[number]) =>
-      Effect.map(runCell(cell.knob, cell.op), (result) => {
+      Effect.map(runCell(cell.knob, cell.op, cell.stack), (result) => {
         results.set(cell.key, result)
       })
     // One cell alone first, so that loading and compiling do not count against the others' timeouts;

@@ -2,26 +2,20 @@
  * A hostile server over loopback: node:http (and one raw TCP) servers on 127.0.0.1, started and
  * stopped by each test, answer what a broken proxy or a hostile org could, and every case asserts a
  * specific typed outcome within a bound of simulated time (the `TestClock`) and a count of requests,
- * on both `FetchHttpClient` and `NodeHttpClient.layerUndici`.
+ * on `FetchHttpClient`, `NodeHttpClient.layerUndici` and the lean `OktaUndici` layer.
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import type * as HttpClient from "@effect/platform/HttpClient"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Clock, Effect, Either, Exit, Fiber, Layer, Option, Redacted, TestClock } from "effect"
+import { Cause, Clock, Effect, Either, Exit, Fiber, Option, Redacted, TestClock } from "effect"
 import * as http from "node:http"
 import * as net from "node:net"
 import * as zlib from "node:zlib"
 import { OktaConfig, OktaError, Session, Sessions } from "effect-okta-sessions"
 import { sessionBody, start } from "./RateLimitFixture.js"
+import { type ClientStack, clientStacks } from "./clientStacks.js"
 import { apiToken } from "./RecordingHttpClient.js"
 
 const sessionId = Session.SessionId.make("l7FbDVqS8zHSy65uJD85")
 
-const clients: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
-  ["FetchHttpClient", FetchHttpClient.layer],
-  ["NodeHttpClient.layerUndici", NodeHttpClient.layerUndici]
-]
 
 /** What the hostile server answers: status, headers (an array value is sent as repeated lines), body. */
 interface Reply {
@@ -65,13 +59,9 @@ const urlOf = (server: net.Server): string => {
 /** `Sessions` over a real client to the hostile org; the request timeout off unless asked for. */
 const sessionsOver = (
   orgUrl: string,
-  clientLayer: Layer.Layer<HttpClient.HttpClient>,
+  stack: ClientStack,
   options: Partial<OktaConfig.OktaConfig.Options> = {}
-) =>
-  Sessions.layer.pipe(
-    Layer.provide(OktaConfig.layer({ orgUrl, token: Redacted.make(apiToken), requestTimeout: 0, ...options })),
-    Layer.provide(clientLayer)
-  )
+) => stack(OktaConfig.layer({ orgUrl, token: Redacted.make(apiToken), requestTimeout: 0, ...options }))
 
 /**
  * Runs `effect` in a fiber and moves the `TestClock` on in steps of `stepMillis` (a few real
@@ -129,7 +119,7 @@ const spentUntil = (status: 200 | 429, dateMillis: number, resetSeconds: number,
 const hour = 3600
 const year = 365 * 24 * hour
 
-describe.each(clients)("hostile server over %s", (_name, clientLayer) => {
+describe.each(clientStacks)("hostile server over %s", (_name, clientLayer) => {
   for (const [label, seconds] of [["an hour", hour], ["a year", year]] as const) {
     it.scoped(`a 200 with Remaining 0 and Reset ${label} ahead does not hold the next call`, () =>
       Effect.gen(function*() {

@@ -231,6 +231,28 @@ describe("429 retry on the TestClock", () => {
     Effect.gen(function*() {
       yield* TestClock.setTime(start)
       const { client } = fake(() => tooMany({ date: httpDate(start) }))
+      const fiber = yield* Effect.fork(withSessions(client, {
+        throttle: false,
+        // the longest maxElapsed the config takes (what a timer holds); the schedule asks for most of it
+        maxElapsed: "24 days",
+        rateLimitRetry: Schedule.spaced("23 days")
+      }, (sessions) => sessions.getSession(sessionId)))
+      yield* TestClock.adjust(1)
+      // The fake's body is a web stream: give its reads a few real turns, until the retry sleeps.
+      const retrySleep = (wakeAts: Iterable<number>) => Array.from(wakeAts).some((wakeAt) => wakeAt - (start + 1) > 60_000)
+      for (let turn = 0; turn < 200 && !retrySleep(yield* TestClock.sleeps()); turn++) {
+        yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      }
+      const sleeps = yield* TestClock.sleeps()
+      expect(retrySleep(sleeps)).toBe(true)
+      for (const wakeAt of sleeps) expect(wakeAt - (start + 1)).toBeLessThanOrEqual(2 ** 31 - 1)
+      yield* Fiber.interrupt(fiber)
+    }))
+
+  it.effect("a retry schedule asking for more than maxElapsed gives up at once with the 429", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      const { client } = fake(() => tooMany({ date: httpDate(start) }))
       // maxElapsed itself is at most 24 days (OktaConfig refuses more), so a schedule asking for
       // 30 days gives up at once with the 429 instead of asking a timer for it
       const fiber = yield* Effect.fork(withSessions(client, {

@@ -1,9 +1,11 @@
 /**
  * A fake `HttpClient` for the tests: it records every request as it would go on the wire (method,
  * URL, headers, body and its content type) and answers with whatever the test's `respond` returns.
+ * Like fetch and undici, it honours the request's `AbortSignal`: an abort interrupts an answer still
+ * being made and fails a body still being read.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Effect, Layer, Redacted } from "effect"
@@ -29,13 +31,23 @@ export type Respond = (
 
 const textDecoder = new TextDecoder()
 
+/** `response` with a body that fails once `signal` aborts, as a fetch body does. */
+const abortable = (response: Response, signal: AbortSignal): Response =>
+  response.body === null
+    ? response
+    : new Response(response.body.pipeThrough(new TransformStream(), { signal }), {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers
+    })
+
 /** A recording fake `HttpClient` and the list its requests go to. */
 export const make = (respond: Respond): {
   readonly client: HttpClient.HttpClient
   readonly requests: Array<RecordedRequest>
 } => {
   const requests: Array<RecordedRequest> = []
-  const client = HttpClient.make((request, url) => {
+  const client = HttpClient.make((request, url, signal) => {
     const body = request.body
     const recorded: RecordedRequest = {
       method: request.method,
@@ -46,9 +58,15 @@ export const make = (respond: Respond): {
     }
     requests.push(recorded)
     const answer = respond(recorded, request)
+    const aborted = Effect.async<never, HttpClientError.HttpClientError>((resume) => {
+      const onAbort = () => resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: signal.reason })))
+      if (signal.aborted) onAbort()
+      else signal.addEventListener("abort", onAbort, { once: true })
+      return Effect.sync(() => signal.removeEventListener("abort", onAbort))
+    })
     return Effect.map(
-      Effect.isEffect(answer) ? answer : Effect.succeed(answer),
-      (response) => HttpClientResponse.fromWeb(request, response)
+      Effect.raceFirst(Effect.isEffect(answer) ? answer : Effect.succeed(answer), aborted),
+      (response) => HttpClientResponse.fromWeb(request, abortable(response, signal))
     )
   })
   return { client, requests }

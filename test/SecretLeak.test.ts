@@ -3,17 +3,15 @@
  * planted, loopback servers echo them back everywhere they can — error bodies, headers and bodies of
  * every status, and dropped connections after reading them — and every error (message, `String`,
  * `JSON.stringify`, `Cause.pretty`), every log line at Debug and every span attribute, event and end
- * state is searched for them, with and without `propagateTraceHeaders`, on `FetchHttpClient` and
- * `NodeHttpClient.layerUndici`.
+ * state is searched for them, with and without `propagateTraceHeaders`, on `FetchHttpClient`,
+ * `NodeHttpClient.layerUndici` and the lean `OktaUndici` layer.
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import type * as HttpClient from "@effect/platform/HttpClient"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Tracer } from "effect"
+import { Cause, Effect, Exit, Logger, LogLevel, Option, Redacted, Tracer } from "effect"
 import type * as Context from "effect/Context"
 import * as http from "node:http"
 import { OktaConfig, OktaHttpClient, RateLimit, Retry, Session, Sessions } from "effect-okta-sessions"
+import { clientStacks } from "./clientStacks.js"
 
 const planted = {
   token: "00LEAKtokenZq7Xw3Rv9Pp2Tt",
@@ -114,10 +112,6 @@ const echoServer = (status: number | "reset") =>
     return `http://127.0.0.1:${address.port}`
   }))
 
-const clients: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
-  ["FetchHttpClient", FetchHttpClient.layer],
-  ["NodeHttpClient.layerUndici", NodeHttpClient.layerUndici]
-]
 
 const statuses: ReadonlyArray<number | "reset"> = [200, 302, 400, 401, 403, 404, 409, 429, 500, 502, 503, 504, "reset"]
 
@@ -139,7 +133,7 @@ const textsOf = (exit: Exit.Exit<unknown, unknown>, logs: ReadonlyArray<string>,
   return texts
 }
 
-describe.each(clients)("no secret leaks over %s", (_name, clientLayer) => {
+describe.each(clientStacks)("no secret leaks over %s", (_name, clientLayer) => {
   for (const propagateTraceHeaders of [false, true]) {
     it.scopedLive(`every status and a dropped connection, propagateTraceHeaders ${propagateTraceHeaders}`, () =>
       Effect.gen(function*() {
@@ -152,19 +146,15 @@ describe.each(clients)("no secret leaks over %s", (_name, clientLayer) => {
           const logger = Logger.make(({ cause, message }) => {
             logs.push(`${String(message)} ${Cause.isEmpty(cause) ? "" : Cause.pretty(cause)}`)
           })
-          const layer = Layer.mergeAll(
-            Sessions.layer,
-            OktaHttpClient.layer
-          ).pipe(
-            Layer.provide(OktaConfig.layer({
+          const layer = clientLayer(
+            OktaConfig.layer({
               orgUrl,
               token: Redacted.make(planted.token),
               propagateTraceHeaders,
               // one quick retry of each kind, so that retries are logged and recorded too
               rateLimitRetry: RateLimit.retrySchedule({ maxRetries: 1, pad: 0, jitter: 0, backoff: "1 millis" }),
               transientRetry: Retry.transientSchedule({ maxRetries: 1, backoff: "1 millis" })
-            })),
-            Layer.provide(clientLayer)
+            })
           )
           const operations = Effect.gen(function*() {
             const sessions = yield* Sessions.Sessions

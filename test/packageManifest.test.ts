@@ -3,7 +3,7 @@
  * `exports`), the peers are Effect's, and nothing only the examples or the CLI need is a runtime
  * dependency. The tarball itself is checked by `npm run test:consumer`.
  */
-import { readFileSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
 import { entryPoints, manifestFields, sourceDirectory } from "../scripts/packageExports.js"
 
@@ -41,15 +41,54 @@ describe("package.json", () => {
     expect(JSON.stringify(exportsMap)).not.toMatch(/"source"|(?<!\.d)\.ts"/)
   })
 
-  it("takes effect and @effect/platform as peers, @effect/platform-node as an optional peer, and has no runtime dependencies", () => {
+  it("takes effect and @effect/platform as peers, @effect/platform-node and undici as optional peers, and has no runtime dependencies", () => {
     expect(manifest["dependencies"]).toBeUndefined()
     expect(manifest["peerDependencies"]).toEqual({
       effect: "^3.22.0",
       "@effect/platform": "^0.97.0",
-      "@effect/platform-node": "^0.108.0"
+      "@effect/platform-node": "^0.108.0",
+      undici: "^7.0.0"
     })
-    expect(manifest["peerDependenciesMeta"]).toEqual({ "@effect/platform-node": { optional: true } })
+    expect(manifest["peerDependenciesMeta"]).toEqual({
+      "@effect/platform-node": { optional: true },
+      undici: { optional: true }
+    })
     expect(manifest["sideEffects"]).toBe(false)
     for (const name of ["repository", "homepage", "bugs", "keywords", "license"]) expect(manifest).toHaveProperty(name)
+  })
+})
+
+/** The relative modules `file` imports (statically or not), and the packages it imports. */
+const importsOf = (file: URL): { readonly local: ReadonlyArray<URL>; readonly packages: ReadonlyArray<string> } => {
+  // Doc comments show imports in their examples: only code counts.
+  const text = readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\//g, "")
+  const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)].map((match) => match[1] ?? "")
+  return {
+    local: specifiers.filter((s) => s.startsWith(".")).map((s) => new URL(s.replace(/\.js$/, ".ts"), file)),
+    packages: specifiers.filter((s) => !s.startsWith("."))
+  }
+}
+
+/** Every package the modules reachable from `entry` import. */
+const packagesReachedFrom = (entry: URL): Set<string> => {
+  const seen = new Set<string>()
+  const packages = new Set<string>()
+  const pending = [entry]
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (seen.has(file.href) || !existsSync(file)) continue
+    seen.add(file.href)
+    const { local, packages: reached } = importsOf(file)
+    for (const name of reached) packages.add(name)
+    pending.push(...local)
+  }
+  return packages
+}
+
+describe("the import graph", () => {
+  it("loads neither undici nor @effect/platform-node from the core, no undici from ./testing (its emulator serves over platform-node); only OktaUndici loads undici", () => {
+    const core = [...packagesReachedFrom(new URL("../src/index.ts", import.meta.url))]
+    expect(core.filter((name) => name === "undici" || name.startsWith("@effect/platform-node"))).toEqual([])
+    expect([...packagesReachedFrom(new URL("../src/testing/index.ts", import.meta.url))]).not.toContain("undici")
+    expect([...packagesReachedFrom(new URL("../src/OktaUndici.ts", import.meta.url))]).toContain("undici")
   })
 })

@@ -1,8 +1,8 @@
 /**
- * One exchange with Okta: the request built (base URL, credential, `Accept`, `User-Agent`, retry
- * headers, trace headers when asked for), sent through the throttle,
- * its answer read within the size cap and the request timeout (which covers the exchange only, not
- * a throttle hold), and turned into an `OktaResponse` or the status's tagged error, with every known
+ * One exchange with Okta: the request built (credential, `Accept`, `User-Agent`, retry headers,
+ * trace headers when asked for), sent through the throttle over the layer's transport (transport.ts),
+ * its answer read there within the size cap and the request timeout (which covers the exchange only,
+ * not a throttle hold), and turned into an `OktaResponse` or the status's tagged error, with every known
  * secret scrubbed from what the server sent.
  *
  * The platform client's own span is always off: it records every request and response header, and on
@@ -10,12 +10,7 @@
  * header in full. With `propagateTraceHeaders` this module opens the `http.client <METHOD>` span
  * itself, with no header and no credential on it, and sends its `traceparent` and `b3`.
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
-import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
@@ -27,11 +22,11 @@ import type { OktaConfig } from "../../OktaConfig.js"
 import type { ExecuteError, OktaRequest, OktaResponse } from "../../OktaHttpClient.js"
 import * as OktaError from "../../OktaError.js"
 import * as RateLimit from "../../RateLimit.js"
-import { readBodyCapped } from "./responseBody.js"
 import type { Scrub } from "./secretScrubber.js"
 import { statusError } from "./statusError.js"
 import type { HoldPolicy, SpentWindow, Throttle } from "./throttle.js"
 import { describeTransportFailure } from "./transportDetail.js"
+import type { Transport, WireAnswer, WireFailure } from "./transport.js"
 
 /** Which attempt of a call this is. */
 export interface Attempt {
@@ -48,14 +43,6 @@ export type Exchange = <Documented extends OktaError.DocumentedTag>(
   deadlineMillis: number,
   scrub: Scrub
 ) => Effect.Effect<OktaResponse, ExecuteError<Documented>>
-
-/** Fetch follows redirects by default; ask it not to, keeping the user's other fetch options. */
-const withoutRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
-    Effect.provideService(effect, FetchHttpClient.RequestInit, {
-      ...Option.getOrElse(init, () => ({})),
-      redirect: "manual"
-    }))
 
 /** What a throttled call fails with when it is refused (a 429 spent its window) or its wait would pass its deadline. */
 const heldSummary = {
@@ -103,8 +90,8 @@ const answerOf = <Documented extends OktaError.DocumentedTag>(
   scrub: Scrub
 ) =>
 (
-  response: HttpClientResponse.HttpClientResponse,
-  body: Option.Option<Uint8Array>,
+  response: WireAnswer,
+  body: Uint8Array | undefined,
   rateLimit: RateLimit.RateLimitHeaders
 ): Effect.Effect<OktaResponse, ExecuteError<Documented>> => {
   const where = { method: request.method, path: request.pathTemplate }
@@ -116,14 +103,14 @@ const answerOf = <Documented extends OktaError.DocumentedTag>(
       ...where,
       status: response.status,
       headers: response.headers,
-      body: Option.getOrUndefined(body),
+      body,
       documented: request.documented,
       rateLimit,
       scrub
     })
     return Effect.zipRight(annotate, Effect.fail(error))
   }
-  if (Option.isNone(body)) {
+  if (body === undefined) {
     return Effect.zipRight(
       annotate,
       Effect.fail(new OktaError.TransportError({
@@ -134,7 +121,7 @@ const answerOf = <Documented extends OktaError.DocumentedTag>(
       }))
     )
   }
-  return Effect.as(annotate, { status: response.status, headers: response.headers, body: body.value, requestId })
+  return Effect.as(annotate, { status: response.status, headers: response.headers, body, requestId })
 }
 
 /**
@@ -168,14 +155,17 @@ const holdPolicy = <Documented extends OktaError.DocumentedTag>(
   }
 }
 
-/** Builds the exchange over the user's `HttpClient`. */
+/** Builds the exchange over `transport` (the platform's `HttpClient` or undici, see transport.ts). */
 export const makeExchange = (
   config: OktaConfig.Service,
-  userClient: HttpClient.HttpClient,
+  transport: Transport,
   throttle: Throttle | undefined
 ): Exchange => {
-  const client = HttpClient.withTracerDisabledWhen(userClient, () => true)
   const baseHeaders = { accept: "application/json", "user-agent": config.userAgent }
+  const timeoutDetail = Option.match(config.requestTimeout, {
+    onNone: () => "no complete answer",
+    onSome: (timeout) => `no complete answer within ${Duration.format(timeout)}`
+  })
 
   return <Documented extends OktaError.DocumentedTag>(
     request: OktaRequest<Documented>,
@@ -195,51 +185,43 @@ export const makeExchange = (
 
     const answer = answerOf(request, config.maxResponseBytes, scrub)
 
-    const connectionError = (cause: unknown) =>
-      new OktaError.TransportError({ ...where, reason: "Connection", detail: describeTransportFailure(cause, scrub) })
+    const transportError = (failure: WireFailure) =>
+      failure._tag === "Timeout"
+        ? new OktaError.TransportError({ ...where, reason: "Timeout", detail: timeoutDetail })
+        : new OktaError.TransportError({ ...where, reason: "Connection", detail: describeTransportFailure(failure.cause, scrub) })
 
     const send = (traceHeaders: Headers.Headers | undefined): Effect.Effect<OktaResponse, ExecuteError<Documented>> => {
-      let httpRequest = HttpClientRequest.make(request.method)(config.orgUrl + request.path, {
-        headers: traceHeaders === undefined ? headers : { ...headers, ...traceHeaders },
-        ...(request.urlParams === undefined ? {} : { urlParams: request.urlParams })
-      })
-      if (request.body !== undefined) httpRequest = HttpClientRequest.bodyText(httpRequest, request.body, "application/json")
-      const received = client.execute(httpRequest).pipe(
-        Effect.flatMap((response) => Effect.map(readBodyCapped(response, config.maxResponseBytes), (body) => ({ response, body }))),
-        Effect.mapError((error: HttpClientError.HttpClientError) => connectionError(error)),
-        // Nothing a server sends may end a call with a defect: what a transport throws is a failed exchange.
-        Effect.catchAllDefect((defect) => Effect.fail(connectionError(defect))),
-        withoutRedirects
+      const received = Effect.mapError(
+        transport({
+          method: request.method,
+          path: request.path,
+          urlParams: request.urlParams,
+          headers: traceHeaders === undefined ? headers : { ...headers, ...traceHeaders },
+          body: request.body
+        }),
+        transportError
       )
-      return Effect.flatMap(received, ({ body, response }) => {
+      return Effect.flatMap(received, (response) => {
         const rateLimit = RateLimit.fromHeaders(response.headers)
-        if (throttle === undefined) return answer(response, body, rateLimit)
+        if (throttle === undefined) return answer(response, response.body, rateLimit)
         return Effect.clockWith((clock) =>
           Effect.zipRight(
             throttle.observe(family, {
               status: response.status,
               headers: response.headers,
-              body: response.status === 429 ? Option.getOrUndefined(body) : undefined,
+              body: response.status === 429 ? response.body : undefined,
               rateLimit
             }, clock.unsafeCurrentTimeMillis()),
-            answer(response, body, rateLimit)
+            answer(response, response.body, rateLimit)
           )
         )
       })
     }
 
+    // The request timeout is the transport's (a deadline on the layer's sweeper): no fiber per call.
     const traced = config.propagateTraceHeaders ? tracedExchange(request, config.orgUrl, send) : send(undefined)
+    if (throttle === undefined) return traced
 
-    const timed = Option.match(config.requestTimeout, {
-      onNone: () => traced,
-      onSome: (timeout) =>
-        Effect.timeoutFail(traced, {
-          duration: timeout,
-          onTimeout: () => new OktaError.TransportError({ ...where, reason: "Timeout", detail: `no complete answer within ${Duration.format(timeout)}` })
-        })
-    })
-    if (throttle === undefined) return timed
-
-    return throttle.run(family, timed, holdPolicy(request, deadlineMillis, scrub))
+    return throttle.run(family, traced, holdPolicy(request, deadlineMillis, scrub))
   }
 }

@@ -1,0 +1,80 @@
+/**
+ * The `OktaHttpClient` service over a transport: the throttle, the request timeout's shared timer,
+ * the secrets to scrub, and one `Effect.retry` schedule around the exchange (see OktaHttpClient.ts
+ * for what a call does). Both layers (over the platform's `HttpClient`, over undici) build it here.
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import type { OktaConfig } from "../../OktaConfig.js"
+import type { ExecuteError, OktaHttpClient, OktaRequest, OktaResponse } from "../../OktaHttpClient.js"
+import type * as OktaError from "../../OktaError.js"
+import * as RateLimit from "../../RateLimit.js"
+import * as DeadlineSweeper from "./deadlineSweeper.js"
+import { makeExchange } from "./exchange.js"
+import { retryPolicy } from "./retryPolicy.js"
+import { makeScrub, type Scrub } from "./secretScrubber.js"
+import * as Throttle from "./throttle.js"
+import type { Transport } from "./transport.js"
+
+/** Builds the service; `makeTransport` gets the layer's timeout sweeper (none when `requestTimeout` is off). */
+export const makeService = (
+  config: OktaConfig.Service,
+  makeTransport: (sweeper: DeadlineSweeper.DeadlineSweeper | undefined) => Transport
+): Effect.Effect<OktaHttpClient.Service, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const throttle = Option.isSome(config.throttle)
+      ? yield* Throttle.make(config.throttle.value, { maxResetWaitMillis: Duration.toMillis(RateLimit.maxResetWait) })
+      : undefined
+    const sweeper = Option.isSome(config.requestTimeout)
+      ? yield* DeadlineSweeper.make(Duration.toMillis(config.requestTimeout.value))
+      : undefined
+    const exchange = makeExchange(config, makeTransport(sweeper), throttle)
+    const maxElapsedMillis = Duration.toMillis(config.maxElapsed)
+    // The `Authorization` value and the token inside it, scrubbed from what any call's server sends.
+    const authorization = Redacted.value(config.authorization)
+    const configSecrets = [authorization, authorization.slice(authorization.indexOf(" ") + 1)]
+    const scrubConfigSecrets = makeScrub(configSecrets)
+    const scrubOf = <Documented extends OktaError.DocumentedTag>(request: OktaRequest<Documented>): Scrub => {
+      const extra = [
+        ...(request.credential === "apiToken" ? [] : [request.credential.value]),
+        ...(request.secrets ?? [])
+      ]
+      return extra.length === 0 ? scrubConfigSecrets : makeScrub([...configSecrets, ...extra])
+    }
+
+    const execute = <Documented extends OktaError.DocumentedTag>(
+      request: OktaRequest<Documented>
+    ): Effect.Effect<OktaResponse, ExecuteError<Documented>> =>
+      Effect.clockWith((clock) => {
+        const deadlineMillis = clock.unsafeCurrentTimeMillis() + maxElapsedMillis
+        const scrub = scrubOf(request)
+        let retryFor: string | undefined
+        const attempt = Effect.flatMap(Schedule.CurrentIterationMetadata, (iteration) =>
+          iteration.recurrence === 0
+            ? exchange(request, { count: 0, retryFor: undefined }, deadlineMillis, scrub)
+            : Effect.tap(
+              exchange(request, { count: iteration.recurrence, retryFor }, deadlineMillis, scrub),
+              () => Effect.annotateCurrentSpan("okta.retries", iteration.recurrence)
+            ))
+        return Effect.retry(
+          attempt,
+          retryPolicy<ExecuteError<Documented>>({
+            method: request.method,
+            pathTemplate: request.pathTemplate,
+            rateLimitRetry: config.rateLimitRetry,
+            transientRetry: config.transientRetry,
+            retrySafe: request.retrySafe ?? request.method !== "POST",
+            deadlineMillis,
+            onRateLimited: (requestId) => {
+              retryFor ??= requestId
+            }
+          })
+        )
+      })
+
+    return { execute }
+  })
