@@ -16,15 +16,21 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
 import { defaultUserAgent } from "./internal/client/userAgent.js"
+import {
+  decodePrivateKeySettings,
+  type PrivateKeyOptions,
+  type PrivateKeySettings
+} from "./internal/client/oauth/privateKeySettings.js"
 import * as RateLimit from "./RateLimit.js"
 import * as Retry from "./Retry.js"
 
 /**
- * How the credential is sent: `SSWS <api token>` or `Bearer <access token>`.
+ * How the credential is sent: `SSWS <api token>`, `Bearer <access token>`, or `PrivateKey`: OAuth 2.0
+ * private-key client credentials, the token fetched and renewed by the client (see `OktaAuth`).
  *
  * @since 0.1.0
  */
-export type AuthorizationMode = "SSWS" | "Bearer"
+export type AuthorizationMode = "SSWS" | "Bearer" | "PrivateKey"
 
 /**
  * The configuration service. Read it with `yield* OktaConfig`; provide it with `layer` or `layerConfig`.
@@ -36,16 +42,17 @@ export class OktaConfig extends Context.Tag("effect-okta-sessions/OktaConfig")<O
 /** @since 0.1.0 */
 export declare namespace OktaConfig {
   /**
-   * What a user sets. Only `orgUrl` and `token` are required.
+   * What a user sets. Only `orgUrl` and `token` are required; with `authorizationMode: "PrivateKey"`,
+   * `clientId`, `scopes` and `privateKey` instead of `token` (see `OktaAuth.PrivateKeyOptions`).
    *
    * @since 0.1.0
    */
-  export interface Options {
+  export interface Options extends PrivateKeyOptions {
     /** The org's base URL, e.g. `https://dev-123.okta.com`. https, or http for a loopback host. */
     readonly orgUrl: string
-    /** The API token (SSWS) or OAuth access token (Bearer). */
-    readonly token: Redacted.Redacted<string>
-    /** `SSWS` (default) or `Bearer`. */
+    /** The API token (SSWS) or OAuth access token (Bearer); not used with `PrivateKey`. */
+    readonly token?: Redacted.Redacted<string> | undefined
+    /** `SSWS` (default), `Bearer` or `PrivateKey`. */
     readonly authorizationMode?: AuthorizationMode | undefined
     /** Time allowed for one request, response body included. Default 30 seconds; zero turns it off. */
     readonly requestTimeout?: Duration.DurationInput | undefined
@@ -89,9 +96,11 @@ export declare namespace OktaConfig {
   export interface Service {
     /** The org's base URL with no trailing slash, e.g. `https://dev-123.okta.com`. */
     readonly orgUrl: string
-    /** The value of the `Authorization` header, e.g. `SSWS 00abc...`. */
+    /** The value of the `Authorization` header, e.g. `SSWS 00abc...`; empty with `PrivateKey`. */
     readonly authorization: Redacted.Redacted<string>
     readonly authorizationMode: AuthorizationMode
+    /** The checked OAuth settings with `PrivateKey` (the key kept `Redacted`), else `None`. */
+    readonly privateKey: Option.Option<PrivateKeySettings>
     /** `None` when timeouts are off. */
     readonly requestTimeout: Option.Option<Duration.Duration>
     readonly maxRetries: number
@@ -134,7 +143,14 @@ const environmentNames: Record<keyof OktaConfig.Options, string> = {
   throttle: "OKTA_CLIENT_RATELIMIT_THROTTLE",
   userAgent: "OKTA_CLIENT_USERAGENT",
   maxResponseBytes: "maxResponseBytes",
-  propagateTraceHeaders: "propagateTraceHeaders"
+  propagateTraceHeaders: "propagateTraceHeaders",
+  clientId: "OKTA_CLIENT_CLIENTID",
+  scopes: "OKTA_CLIENT_SCOPES",
+  privateKey: "OKTA_CLIENT_PRIVATEKEY",
+  keyId: "OKTA_CLIENT_KEYID",
+  dpop: "OKTA_CLIENT_DPOP",
+  tokenRenewalLead: "tokenRenewalLead",
+  tokenRenewalJitter: "tokenRenewalJitter"
 }
 
 const invalidData = (setting: keyof OktaConfig.Options, message: string): ConfigError.ConfigError =>
@@ -219,15 +235,23 @@ const throttleSettings = (
 export const make = (options: OktaConfig.Options): Effect.Effect<OktaConfig.Service, ConfigError.ConfigError> =>
   Effect.gen(function*() {
     const orgUrl = yield* normaliseOrgUrl(options.orgUrl)
-    const token = Redacted.value(options.token).trim()
-    if (token === "") return yield* invalid("token", "is empty")
-    if (hasControlCharacter(token) || token.includes(" ")) {
-      return yield* invalid("token", "contains whitespace or a control character")
-    }
-    if (token.includes("{")) return yield* invalid("token", "still holds a {placeholder}")
     const authorizationMode = options.authorizationMode ?? "SSWS"
-    if (authorizationMode !== "SSWS" && authorizationMode !== "Bearer") {
-      return yield* invalid("authorizationMode", `must be SSWS or Bearer, got ${String(authorizationMode)}`)
+    if (authorizationMode !== "SSWS" && authorizationMode !== "Bearer" && authorizationMode !== "PrivateKey") {
+      return yield* invalid("authorizationMode", `must be SSWS, Bearer or PrivateKey, got ${String(authorizationMode)}`)
+    }
+    let privateKey: Option.Option<PrivateKeySettings> = Option.none()
+    let token = ""
+    if (authorizationMode === "PrivateKey") {
+      const decoded = decodePrivateKeySettings(options, orgUrl)
+      if (Either.isLeft(decoded)) return yield* invalid(decoded.left.setting, decoded.left.message)
+      privateKey = Option.some(decoded.right)
+    } else {
+      token = options.token === undefined ? "" : Redacted.value(options.token).trim()
+      if (token === "") return yield* invalid("token", "is empty")
+      if (hasControlCharacter(token) || token.includes(" ")) {
+        return yield* invalid("token", "contains whitespace or a control character")
+      }
+      if (token.includes("{")) return yield* invalid("token", "still holds a {placeholder}")
     }
     const timeout = Duration.decodeUnknown(options.requestTimeout ?? defaultRequestTimeout)
     if (Option.isNone(timeout) || !Duration.isFinite(timeout.value)) {
@@ -247,8 +271,9 @@ export const make = (options: OktaConfig.Options): Effect.Effect<OktaConfig.Serv
     if (hasControlCharacter(extra)) return yield* invalid("userAgent", "contains a control character")
     return {
       orgUrl,
-      authorization: Redacted.make(`${authorizationMode} ${token}`),
+      authorization: Redacted.make(authorizationMode === "PrivateKey" ? "" : `${authorizationMode} ${token}`),
       authorizationMode,
+      privateKey,
       requestTimeout: Duration.isZero(timeout.value) ? Option.none() : Option.some(timeout.value),
       maxRetries,
       maxElapsed,
@@ -292,14 +317,25 @@ const secondsOrDuration = (name: string): Config.Config<Duration.Duration> =>
  * `OKTA_CLIENT_RATELIMIT_MAXRETRIES` and `OKTA_CLIENT_USERAGENT`; and this client's own
  * `OKTA_CLIENT_RATELIMIT_MAXELAPSED` (seconds or a duration, default 2 minutes),
  * `OKTA_CLIENT_RATELIMIT_THROTTLE` (true/false, default true) and
- * `OKTA_CLIENT_RATELIMIT_MAXCONCURRENCY` (default 32).
+ * `OKTA_CLIENT_RATELIMIT_MAXCONCURRENCY` (default 32). With `OKTA_CLIENT_AUTHORIZATIONMODE=PrivateKey`:
+ * `OKTA_CLIENT_CLIENTID`, `OKTA_CLIENT_SCOPES` (space or comma separated), `OKTA_CLIENT_PRIVATEKEY`
+ * (PEM or JWK JSON), `OKTA_CLIENT_KEYID` (optional) and `OKTA_CLIENT_DPOP` (true/false, default false)
+ * instead of `OKTA_CLIENT_TOKEN`. They are read through `Config`, so any `ConfigProvider` (an
+ * okta.yaml one) feeds them.
  *
  * @since 0.1.0
  */
 export const fromEnv: Config.Config<OktaConfig.Options> = Config.all({
   orgUrl: Config.string("OKTA_CLIENT_ORGURL"),
-  token: Config.redacted("OKTA_CLIENT_TOKEN"),
-  authorizationMode: Config.literal("SSWS", "Bearer")("OKTA_CLIENT_AUTHORIZATIONMODE").pipe(Config.withDefault("SSWS" as const)),
+  token: Config.option(Config.redacted("OKTA_CLIENT_TOKEN")).pipe(Config.map(Option.getOrUndefined)),
+  authorizationMode: Config.literal("SSWS", "Bearer", "PrivateKey")("OKTA_CLIENT_AUTHORIZATIONMODE").pipe(
+    Config.withDefault("SSWS" as const)
+  ),
+  clientId: Config.option(Config.string("OKTA_CLIENT_CLIENTID")).pipe(Config.map(Option.getOrUndefined)),
+  scopes: Config.option(Config.string("OKTA_CLIENT_SCOPES")).pipe(Config.map(Option.getOrUndefined)),
+  privateKey: Config.option(Config.redacted("OKTA_CLIENT_PRIVATEKEY")).pipe(Config.map(Option.getOrUndefined)),
+  keyId: Config.option(Config.string("OKTA_CLIENT_KEYID")).pipe(Config.map(Option.getOrUndefined)),
+  dpop: Config.boolean("OKTA_CLIENT_DPOP").pipe(Config.withDefault(false)),
   requestTimeout: secondsOrDuration("OKTA_CLIENT_REQUESTTIMEOUT").pipe(Config.withDefault(defaultRequestTimeout)),
   maxRetries: Config.integer("OKTA_CLIENT_RATELIMIT_MAXRETRIES").pipe(Config.withDefault(defaultMaxRetries)),
   maxElapsed: secondsOrDuration("OKTA_CLIENT_RATELIMIT_MAXELAPSED").pipe(Config.withDefault(defaultMaxElapsed)),
