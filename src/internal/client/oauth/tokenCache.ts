@@ -19,7 +19,7 @@ import type { TokenError } from "./tokenError.js"
 export interface TokenCache {
   readonly get: Effect.Effect<IssuedToken, TokenError>
   /** Forgets this token (the server refused it), so the next `get` renews. */
-  readonly invalidate: (token: IssuedToken) => Effect.Effect<void>
+  readonly invalidate: (token: { readonly accessToken: Redacted.Redacted<string> }) => Effect.Effect<void>
 }
 
 /** A token is no longer handed out this close to its expiry, for the time the request is in transit. */
@@ -119,7 +119,7 @@ export const makeTokenCache = (
         }
       ))
 
-    const invalidate = (token: IssuedToken) =>
+    const invalidate = (token: { readonly accessToken: Redacted.Redacted<string> }) =>
       Ref.update(state, (s) =>
         s.current !== undefined &&
           Redacted.value(s.current.token.accessToken) === Redacted.value(token.accessToken)
