@@ -10,12 +10,13 @@
  * @since 0.1.0
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import type * as Headers from "@effect/platform/Headers"
+import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -26,6 +27,9 @@ import * as Schedule from "effect/Schedule"
 import { OktaConfig } from "./OktaConfig.js"
 import * as OktaError from "./OktaError.js"
 import * as Retry from "./Retry.js"
+import type { AuthorizationHeaders } from "./internal/client/authorizer.js"
+import { authorizerFor } from "./internal/client/authorizerForConfig.js"
+import type { TokenError } from "./internal/client/oauth/tokenError.js"
 import { readBodyCapped } from "./internal/client/responseBody.js"
 import { statusError } from "./internal/client/statusError.js"
 import * as Throttle from "./internal/client/throttle.js"
@@ -86,6 +90,13 @@ export type ExecuteError<Documented extends OktaError.DocumentedTag> =
   | OktaError.ServerError
   | OktaError.UnexpectedStatus
   | OktaError.TransportError
+  | TokenError
+
+/** A 401 that the authorizer wants replayed once (renewed token, or a DPoP nonce). */
+class ReplayRequested extends Data.TaggedError("ReplayRequested")<{ readonly unauthorized: OktaError.Unauthorized }> {}
+
+/** The platform client's span (with propagateTraceHeaders) records headers: the DPoP proof is a secret too. */
+const redactedHeaderNames = ["authorization", "cookie", "set-cookie", "x-api-key", "dpop"]
 
 /**
  * Okta's HTTP client service.
@@ -151,6 +162,7 @@ export const make: Effect.Effect<OktaHttpClient.Service, never, OktaConfig | Htt
     const config = yield* OktaConfig
     const throttle = Option.isSome(config.throttle) ? yield* Throttle.make(config.throttle.value) : undefined
     const userClient = yield* HttpClient.HttpClient
+    const authorizer = yield* authorizerFor(config, userClient)
     // The platform client opens its own span per request and records every header on it; `Sessions.*`
     // already has the span, so the inner one is skipped. Trace headers are only written inside that
     // span, so it stays when they are to be sent.
@@ -166,25 +178,35 @@ export const make: Effect.Effect<OktaHttpClient.Service, never, OktaConfig | Htt
     const answer = <Documented extends OktaError.DocumentedTag>(
       request: OktaRequest<Documented>,
       response: HttpClientResponse.HttpClientResponse,
-      body: Option.Option<Uint8Array>
-    ): Effect.Effect<OktaResponse, ExecuteError<Documented>> => {
+      body: Option.Option<Uint8Array>,
+      used: AuthorizationHeaders | undefined
+    ): Effect.Effect<OktaResponse, ExecuteError<Documented> | ReplayRequested> => {
       const requestId = response.headers["x-okta-request-id"]
       const annotate = Effect.annotateCurrentSpan({
         "http.response.status_code": response.status,
         "okta.request_id": requestId ?? ""
       })
       if (response.status < 200 || response.status >= 300) {
-        return Effect.zipRight(
-          annotate,
-          Effect.fail(statusError({
-            method: request.method,
-            path: request.pathTemplate,
-            status: response.status,
-            headers: response.headers,
-            body: Option.getOrUndefined(body),
-            documented: request.documented
-          }))
-        )
+        const error = statusError({
+          method: request.method,
+          path: request.pathTemplate,
+          status: response.status,
+          headers: response.headers,
+          body: Option.getOrUndefined(body),
+          documented: request.documented
+        })
+        // A 401 to an OAuth token: the authorizer may renew it (or take a DPoP nonce) for one replay.
+        if (error instanceof OktaError.Unauthorized && used !== undefined) {
+          return Effect.zipRight(
+            annotate,
+            Effect.flatMap(
+              authorizer.onUnauthorized(response.headers, used),
+              (decision): Effect.Effect<never, OktaError.Unauthorized | ReplayRequested> =>
+                decision === "replay" ? Effect.fail(new ReplayRequested({ unauthorized: error })) : Effect.fail(error)
+            )
+          )
+        }
+        return Effect.zipRight(annotate, Effect.fail(error))
       }
       if (Option.isNone(body)) {
         return Effect.zipRight(
@@ -203,16 +225,47 @@ export const make: Effect.Effect<OktaHttpClient.Service, never, OktaConfig | Htt
       return Effect.as(annotate, { status: response.status, headers: response.headers, body: body.value, requestId })
     }
 
-    /** One exchange: sends the request once and reads its answer. `retry` adds the retry headers. */
+    /**
+     * One exchange, and at most one replay after a 401 the authorizer asks to replay (a renewed
+     * OAuth token or a DPoP nonce). The replay is outside the throttle's permit of the first try.
+     */
     const send = <Documented extends OktaError.DocumentedTag>(
       request: OktaRequest<Documented>,
       family: string,
       retry: RetryHeaders | undefined
-    ): Effect.Effect<OktaResponse, ExecuteError<Documented>> => {
+    ): Effect.Effect<OktaResponse, ExecuteError<Documented>> =>
+      Effect.catchAll(sendOnce(request, family, retry, true), (error) =>
+        error instanceof ReplayRequested
+          ? Effect.mapError(sendOnce(request, family, retry, false), (again) =>
+            again instanceof ReplayRequested ? again.unauthorized : again)
+          : Effect.fail(error))
+
+    /** One exchange: sends the request once and reads its answer. `retry` adds the retry headers. */
+    const sendOnce = <Documented extends OktaError.DocumentedTag>(
+      request: OktaRequest<Documented>,
+      family: string,
+      retry: RetryHeaders | undefined,
+      mayReplay: boolean
+    ): Effect.Effect<OktaResponse, ExecuteError<Documented> | ReplayRequested> =>
+      request.credential === "apiToken"
+        ? Effect.flatMap(
+          authorizer.authorize({ method: request.method, url: config.orgUrl + request.path }),
+          (used) => exchangeOnce(request, family, retry, used, mayReplay)
+        )
+        : exchangeOnce(request, family, retry, undefined, false)
+
+    const exchangeOnce = <Documented extends OktaError.DocumentedTag>(
+      request: OktaRequest<Documented>,
+      family: string,
+      retry: RetryHeaders | undefined,
+      used: AuthorizationHeaders | undefined,
+      mayReplay: boolean
+    ): Effect.Effect<OktaResponse, ExecuteError<Documented> | ReplayRequested> => {
       const where = { method: request.method, path: request.pathTemplate }
-      const headers: Record<string, string> = request.credential === "apiToken"
-        ? { ...baseHeaders, authorization: Redacted.value(config.authorization) }
+      const headers: Record<string, string> = typeof request.credential === "string"
+        ? { ...baseHeaders, authorization: used === undefined ? "" : Redacted.value(used.authorization) }
         : { ...baseHeaders, cookie: request.credential.header }
+      if (used?.dpop !== undefined) headers["dpop"] = Redacted.value(used.dpop)
       if (retry !== undefined) {
         headers["x-okta-retry-count"] = String(retry.count)
         if (retry.retryFor !== undefined) headers["x-okta-retry-for"] = retry.retryFor
@@ -232,14 +285,16 @@ export const make: Effect.Effect<OktaHttpClient.Service, never, OktaConfig | Htt
           Effect.map(readBodyCapped(response, config.maxResponseBytes), (body) => ({ response, body }))
         ),
         Effect.mapError(transportError),
-        withoutRedirects
+        withoutRedirects,
+        Effect.locally(Headers.currentRedactedNames, redactedHeaderNames)
       )
+      const usedForReplay = mayReplay ? used : undefined
       const exchange = throttle === undefined
-        ? Effect.flatMap(received, ({ body, response }) => answer(request, response, body))
+        ? Effect.flatMap(received, ({ body, response }) => answer(request, response, body, usedForReplay))
         : Effect.flatMap(received, ({ body, response }) =>
           Effect.clockWith((clock) => {
             throttle.observe(family, response.headers, clock.unsafeCurrentTimeMillis())
-            return answer(request, response, body)
+            return answer(request, response, body, usedForReplay)
           }))
       const timed = Option.match(config.requestTimeout, {
         onNone: () => exchange,
