@@ -228,11 +228,12 @@ export interface Counters {
 
 /**
  * What a caller presented: a valid API credential, a wrong or missing one, or (for `/me`) whether an
- * API credential came along with the cookie, which Okta does not accept there.
+ * API credential came along with the cookie, which Okta does not accept there. `insufficientScope`:
+ * a valid OAuth token without the operation's scope (`FakeOktaAuth`), answered 403 E0000006.
  *
  * @since 0.1.0
  */
-export type Credential = "valid" | "invalid" | "none"
+export type Credential = "valid" | "invalid" | "none" | "insufficientScope"
 
 /**
  * One API request as the fake sees it, independent of HTTP. Ids are raw strings, as they arrive on
@@ -717,6 +718,9 @@ export const make = (options: FakeOkta.Options = {}): Effect.Effect<FakeOkta.Ser
         }
         if (request.operation === "refreshCurrentSession") session.expiresAt = nextExpiry(session.createdAt, at)
         return sessionBody(session, true)
+      }
+      if (request.credential === "insufficientScope") {
+        return { status: 403, body: errorBody(requestId, "E0000006", "You do not have permission to perform the requested action") }
       }
       if (request.credential !== "valid") {
         return { status: 401, body: errorBody(requestId, "E0000011", "Invalid token provided") }
