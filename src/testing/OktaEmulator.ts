@@ -52,6 +52,8 @@ import * as OktaConfig from "../OktaConfig.js"
 import { type Session, SessionId, UserId } from "../Session.js"
 import * as Sessions from "../Sessions.js"
 import * as FakeOkta from "./FakeOkta.js"
+import { FakeOktaAuth } from "./FakeOktaAuth.js"
+import { oauthCredential, tokenRoute } from "./internal/oauth/emulatorAccess.js"
 
 /**
  * A running emulator: its base URL (`http://127.0.0.1:<port>`, no trailing slash) and the API token it
@@ -133,6 +135,8 @@ export const make = (
 > =>
   Effect.gen(function*() {
     const okta = yield* FakeOkta.FakeOkta
+    // With a FakeOktaAuth in context: the token endpoint, and OAuth tokens (scopes, DPoP) on the API.
+    const auth = yield* Effect.serviceOption(FakeOktaAuth)
     const requestedPort = options.port ?? 0
     if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) {
       return yield* new FakeOkta.InvalidSetting({ setting: "port", detail: `must be a whole number from 0 to 65535, got ${requestedPort}` })
@@ -211,10 +215,16 @@ export const make = (
         const params = yield* HttpRouter.params
         const fields = yield* read(request, params)
         const cookies = request.cookies
+        let credential = credentialOf(request.headers["authorization"], token)
+        if (Option.isSome(auth) && !isMe(operation)) {
+          const oauth = yield* oauthCredential(auth.value, operation, request, url)
+          if (HttpServerResponse.isServerResponse(oauth)) return oauth
+          if (oauth !== undefined) credential = oauth
+        }
         const reply = yield* okta.answer({
           ...fields,
           operation,
-          credential: credentialOf(request.headers["authorization"], token),
+          credential,
           ...(isMe(operation) ? { cookie: cookies["sid"] ?? cookies["idx"] } : {}),
           wire: true
         })
@@ -367,6 +377,12 @@ export const make = (
             Effect.flatMap(Schema.decodeUnknown(UserId)(userId), (id) =>
               Effect.map(okta.revokeUserSessions(id), (revoked) => HttpServerResponse.unsafeJson({ revoked }))))
         )
+      ),
+      HttpRouter.post(
+        "/oauth2/v1/token",
+        Option.isSome(auth)
+          ? Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => tokenRoute(auth.value, url, request))
+          : notFound
       ),
       HttpRouter.all("*", notFound)
     )
