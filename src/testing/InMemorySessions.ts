@@ -28,6 +28,7 @@
 import * as Headers from "@effect/platform/Headers"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { endpoints } from "../internal/client/endpoints.js"
 import { errorJson, replyHeaders, toSession } from "./internal/fakeOktaWire.js"
@@ -35,7 +36,10 @@ import { statusError } from "../internal/client/statusError.js"
 import * as OktaError from "../OktaError.js"
 import type { Session, SessionCookie, SessionId, UserId } from "../Session.js"
 import { Sessions } from "../Sessions.js"
+import { AccessToken } from "../OktaAuth.js"
 import { FakeOkta, type Operation, type Reply, type Request } from "./FakeOkta.js"
+import { FakeOktaAuth } from "./FakeOktaAuth.js"
+import { withOAuthCredential } from "./internal/oauth/inMemoryAccess.js"
 
 const textEncoder = new TextEncoder()
 
@@ -46,9 +50,25 @@ const textEncoder = new TextEncoder()
  */
 export const make: Effect.Effect<Sessions.Service, never, FakeOkta> = Effect.gen(function*() {
   const okta = yield* FakeOkta
+  // With OktaAuth.AccessToken and FakeOktaAuth in context, API-token calls present the OAuth token.
+  const oauth = Option.all({ tokens: yield* Effect.serviceOption(AccessToken), auth: yield* Effect.serviceOption(FakeOktaAuth) })
 
   /** The reply when it is a 2xx, or the tagged error the real client would make of it. */
   const send = <Documented extends OktaError.DocumentedTag>(
+    request: Omit<Request, "wire">,
+    documented: ReadonlyArray<Documented>
+  ) =>
+    request.credential === "valid"
+      ? withOAuthCredential(
+        oauth,
+        request.operation,
+        okta.orgUrl,
+        (credential) => answerOf({ ...request, credential }, documented),
+        (error) => error instanceof OktaError.Unauthorized
+      )
+      : answerOf(request, documented)
+
+  const answerOf = <Documented extends OktaError.DocumentedTag>(
     request: Omit<Request, "wire">,
     documented: ReadonlyArray<Documented>
   ) =>
