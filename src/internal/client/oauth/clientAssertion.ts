@@ -2,8 +2,11 @@ import * as Redacted from "effect/Redacted"
 import { SignJWT } from "jose"
 import type { SigningKey } from "./signingKey.js"
 
-/** How long a client assertion is valid: Okta takes at most an hour; one use needs far less. */
-export const assertionLifetimeSeconds = 300
+/**
+ * How long a client assertion is valid: Okta takes at most an hour, and its jti can be used once.
+ * Ten minutes leaves room for a slow answer or a skewed clock without keeping a stolen one useful long.
+ */
+export const assertionLifetimeSeconds = 600
 
 /** What a client assertion states. */
 export interface ClientAssertionInput {
@@ -20,7 +23,7 @@ export interface ClientAssertionInput {
 
 /**
  * Signs the `private_key_jwt` client assertion of RFC 7523 as Okta wants it: iss = sub = client id,
- * aud = the token URL, iat, exp (5 minutes later), jti, and `kid` in the header when known.
+ * aud = the token URL, iat, exp (10 minutes later), jti, and `kid` in the header when known.
  */
 export const signClientAssertion = (input: ClientAssertionInput): Promise<Redacted.Redacted<string>> =>
   new SignJWT({})
