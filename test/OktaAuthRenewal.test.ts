@@ -134,3 +134,14 @@ it.scoped(`keepalive of ${SESSIONS} sessions for 6 simulated hours on 5-minute t
     expect(oauth.tokenRequests).toBeLessThanOrEqual(6 * 60 * 60 / 150 + 1)
     expect(oauth.grantedCalls).toBe(counters.requests)
   }).pipe(Effect.provide(inMemoryOAuth({}, { idleWindow: "2 hours", rateLimits: { sessions: { limit: 6000, window: "1 minute" } } }))), 120_000)
+
+it.effect("the in-memory face checks a token's scopes as the emulator does: Forbidden E0000006 without", () =>
+  Effect.gen(function*() {
+    const okta = yield* FakeOkta.FakeOkta
+    const sessions = yield* Sessions.Sessions
+    const [session] = yield* okta.seedSessions(1)
+    const got = yield* sessions.getSession(session!.id)
+    expect(got.id).toBe(session!.id)
+    const refused = yield* Effect.flip(sessions.refreshSession(session!.id))
+    expect(refused._tag === "Forbidden" && refused.errorCode).toBe("E0000006")
+  }).pipe(Effect.provide(inMemoryOAuth({ scopes: "okta.sessions.read" }))))
