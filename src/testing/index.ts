@@ -13,3 +13,6 @@ export * as InMemorySessions from "./InMemorySessions.js"
 
 /** The Okta-compatible HTTP emulator on the fake org, with its admin routes. @since 0.1.0 */
 export * as OktaEmulator from "./OktaEmulator.js"
+
+/** The fake org's OAuth 2.0 authorization server (client assertions, DPoP, scopes). @since 0.2.0 */
+export * as FakeOktaAuth from "./FakeOktaAuth.js"

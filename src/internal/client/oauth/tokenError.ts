@@ -1,0 +1,42 @@
+import * as Schema from "effect/Schema"
+
+/**
+ * The token endpoint refused or did not answer: Okta's OAuth `error` (`invalid_client`,
+ * `invalid_scope`, `invalid_dpop_proof`, ...) and `error_description`, the status and the request id.
+ * When no OAuth error body came back, `error` says what happened instead: `temporarily_unavailable`
+ * (429 or 5xx after the retries), `transport_error` (no answer) or `invalid_response` (a 2xx that is
+ * not a token response). The description is scrubbed of every secret the request carried, whatever
+ * the server echoes back.
+ */
+export class TokenError extends Schema.TaggedError<TokenError>()("TokenError", {
+  /** Okta's `error` code, or one of this client's (see above). */
+  error: Schema.String,
+  /** Okta's `error_description`, scrubbed; absent when there was none. */
+  errorDescription: Schema.optional(Schema.String),
+  /** The HTTP status; absent when no answer came back. */
+  status: Schema.optional(Schema.Number),
+  /** `X-Okta-Request-Id` of the answer, when there was one. */
+  requestId: Schema.optional(Schema.String)
+}) {
+  override get message(): string {
+    const status = this.status === undefined ? "" : ` (${this.status})`
+    const description = this.errorDescription === undefined ? "" : `: ${this.errorDescription}`
+    return `Okta token endpoint: ${this.error}${status}${description}`
+  }
+}
+
+/** The longest description kept from a server; the rest is cut. */
+const maxDescriptionLength = 300
+
+/**
+ * A server's text with every given secret (and any JWT-shaped run of characters) replaced by
+ * `<redacted>`, capped in length: an error body may echo back what it was sent.
+ */
+export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
+  let out = text
+  for (const secret of secrets) {
+    if (secret.length >= 8) out = out.split(secret).join("<redacted>")
+  }
+  out = out.replace(/eyJ[\w-]*\.[\w-]*\.[\w-]*/g, "<redacted>")
+  return out.length > maxDescriptionLength ? `${out.slice(0, maxDescriptionLength)}...` : out
+}
