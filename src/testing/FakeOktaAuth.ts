@@ -34,7 +34,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { exportJWK, type JWK } from "jose"
-import { InvalidSetting } from "./FakeOkta.js"
+import { InvalidOptions } from "../InvalidOptions.js"
 import {
   type AccessCheck,
   type AccessRequest,
@@ -93,11 +93,11 @@ export declare namespace FakeOktaAuth {
    */
   export interface Service {
     /** Registers an app, or adds a key and the scopes to one registered before. */
-    readonly registerClient: (registration: ClientRegistration) => Effect.Effect<void, InvalidSetting>
+    readonly registerClient: (registration: ClientRegistration) => Effect.Effect<void, InvalidOptions>
     /** Removes an app's key: assertions it signs are refused (`invalid_client`). */
     readonly revokeClientKey: (clientId: string, keyId: string) => Effect.Effect<void>
     /** The lifetime of tokens issued from now on. */
-    readonly setTokenLifetime: (lifetime: Duration.DurationInput) => Effect.Effect<void, InvalidSetting>
+    readonly setTokenLifetime: (lifetime: Duration.DurationInput) => Effect.Effect<void, InvalidOptions>
     /** Revokes every issued token behind the client's back: the API answers 401 to them. */
     readonly revokeAccessTokens: Effect.Effect<void>
     /** New DPoP nonces for the token endpoint and the API: the next proof of each meets `use_dpop_nonce`. */
@@ -121,7 +121,7 @@ export declare namespace FakeOktaAuth {
  * @since 0.2.0
  * @category constructors
  */
-export const make = (options: FakeOktaAuth.Options = {}): Effect.Effect<FakeOktaAuth.Service, InvalidSetting> =>
+export const make = (options: FakeOktaAuth.Options = {}): Effect.Effect<FakeOktaAuth.Service, InvalidOptions> =>
   Effect.gen(function*() {
     const lifetimeSeconds = yield* lifetimeOf(options.tokenLifetime ?? Duration.hours(1))
     const server = yield* makeAuthorizationServer({ tokenLifetimeSeconds: lifetimeSeconds, tokenPrefix: options.tokenPrefix ?? "oat." })
@@ -134,10 +134,10 @@ export const make = (options: FakeOktaAuth.Options = {}): Effect.Effect<FakeOkta
               : typeof registration.publicKey === "string"
               ? Crypto.createPublicKey(registration.publicKey)
               : Crypto.createPublicKey({ key: { ...registration.publicKey }, format: "jwk" }),
-          catch: () => new InvalidSetting({ setting: "publicKey", detail: "is not a public key (JWK or PEM)" })
+          catch: () => new InvalidOptions({ module: "FakeOktaAuth", option: "publicKey", detail: "is not a public key (JWK or PEM)" })
         })
         if (registration.clientId === "" || registration.keyId === "") {
-          return yield* new InvalidSetting({ setting: "clientId", detail: "and keyId must not be empty" })
+          return yield* new InvalidOptions({ module: "FakeOktaAuth", option: "clientId", detail: "and keyId must not be empty" })
         }
         const known = server.clients.get(registration.clientId)
         const keys = known?.keys ?? new Map<string, Crypto.KeyObject>()
@@ -161,11 +161,11 @@ export const make = (options: FakeOktaAuth.Options = {}): Effect.Effect<FakeOkta
     }
   })
 
-const lifetimeOf = (input: Duration.DurationInput): Effect.Effect<number, InvalidSetting> => {
+const lifetimeOf = (input: Duration.DurationInput): Effect.Effect<number, InvalidOptions> => {
   const decoded = Duration.decodeUnknown(input)
   return Option.isSome(decoded) && Duration.isFinite(decoded.value) && Duration.toSeconds(decoded.value) >= 1
     ? Effect.succeed(Math.floor(Duration.toSeconds(decoded.value)))
-    : Effect.fail(new InvalidSetting({ setting: "tokenLifetime", detail: "must be a finite duration of at least 1 second" }))
+    : Effect.fail(new InvalidOptions({ module: "FakeOktaAuth", option: "tokenLifetime", detail: "must be a finite duration of at least 1 second" }))
 }
 
 /**
@@ -174,7 +174,7 @@ const lifetimeOf = (input: Duration.DurationInput): Effect.Effect<number, Invali
  * @since 0.2.0
  * @category layers
  */
-export const layer = (options?: FakeOktaAuth.Options): Layer.Layer<FakeOktaAuth, InvalidSetting> =>
+export const layer = (options?: FakeOktaAuth.Options): Layer.Layer<FakeOktaAuth, InvalidOptions> =>
   Layer.effect(FakeOktaAuth, make(options))
 
 /**

@@ -1,27 +1,39 @@
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+/**
+ * The emulator's OAuth side, with a `FakeOktaAuth` in context: the `POST /oauth2/v1/token` route
+ * (the form and the DPoP header handed to the fake authorization server), and the credential an
+ * API request's OAuth token amounts to (scope, expiry, revocation, DPoP proof and nonce).
+ */
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import type { Credential, Operation } from "../../FakeOkta.js"
+import * as Option from "effect/Option"
 import type { FakeOktaAuth } from "../../FakeOktaAuth.js"
+import type { Operation } from "../operation.js"
+import type { Credential } from "../protocol.js"
+import type { makeStamp } from "../wireReply.js"
 
-let answers = 0
-
-/** `POST /oauth2/v1/token` on the emulator: the form and the DPoP header to the fake authorization server. */
-export const tokenRoute = (auth: FakeOktaAuth.Service, url: string, request: HttpServerRequest.HttpServerRequest) =>
-  Effect.gen(function*() {
-    const text = yield* Effect.orElseSucceed(request.text, () => "")
-    const answer = yield* auth.tokenEndpoint({ form: new URLSearchParams(text), dpop: request.headers["dpop"], tokenUrl: `${url}/oauth2/v1/token` })
-    const now = yield* Clock.currentTimeMillis
-    return HttpServerResponse.unsafeJson(answer.body, {
-      status: answer.status,
-      headers: {
-        ...answer.headers,
-        "cache-control": "no-store",
-        date: new Date(now).toUTCString(),
-        "x-okta-request-id": `emuoauth${(++answers).toString(36).padStart(6, "0")}`
-      }
-    })
+/** `POST /oauth2/v1/token` on the emulator at `url`; none without a `FakeOktaAuth` (the catch-all 404 answers). */
+export const tokenRoutes = (auth: Option.Option<FakeOktaAuth.Service>, url: string, stamp: ReturnType<typeof makeStamp>) =>
+  Option.match(auth, {
+    onNone: () => HttpRouter.empty,
+    onSome: (auth) =>
+      HttpRouter.empty.pipe(HttpRouter.post(
+        "/oauth2/v1/token",
+        stamp(Effect.gen(function*() {
+          const request = yield* HttpServerRequest.HttpServerRequest
+          const text = yield* Effect.orElseSucceed(request.text, () => "")
+          const answer = yield* auth.tokenEndpoint({
+            form: new URLSearchParams(text),
+            dpop: request.headers["dpop"],
+            tokenUrl: `${url}/oauth2/v1/token`
+          })
+          return HttpServerResponse.unsafeJson(answer.body, {
+            status: answer.status,
+            headers: { ...answer.headers, "cache-control": "no-store" }
+          })
+        }))
+      ))
   })
 
 /**

@@ -1,25 +1,30 @@
+/**
+ * OAuth on the in-memory face: each API-token call presents the current `OktaAuth.AccessToken`
+ * token to the `FakeOktaAuth` (scope, expiry, revocation; no DPoP binding, since there are no
+ * proofs without HTTP), and a 401 to it renews once and replays once, as the HTTP client does.
+ */
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type { AccessToken, TokenError } from "../../../OktaAuth.js"
-import type { Credential, Operation } from "../../FakeOkta.js"
 import type { FakeOktaAuth } from "../../FakeOktaAuth.js"
+import type { Operation } from "../operation.js"
+import type { Credential } from "../protocol.js"
 
-/**
- * The in-memory face with an `OktaAuth.AccessToken` and a `FakeOktaAuth` in context: each
- * API-token call presents the current token, and a 401 to it renews once and replays once, as the
- * HTTP client does. The DPoP binding is not checked here (no proofs without HTTP). Without both
- * services the call runs with a valid API credential, as before.
- */
+/** The two services the in-memory face needs for OAuth. */
+export interface OAuthServices {
+  readonly tokens: AccessToken.Service
+  readonly auth: FakeOktaAuth.Service
+}
+
+/** Runs `run` with the credential the current token amounts to; an `isUnauthorized` failure renews and replays once. */
 export const withOAuthCredential = <A, E>(
-  services: Option.Option<{ readonly tokens: AccessToken.Service; readonly auth: FakeOktaAuth.Service }>,
+  services: OAuthServices,
   operation: Operation,
   url: string,
   run: (credential: Credential) => Effect.Effect<A, E>,
   isUnauthorized: (error: E) => boolean
 ): Effect.Effect<A, E | TokenError> => {
-  if (Option.isNone(services)) return run("valid")
-  const { auth, tokens } = services.value
+  const { auth, tokens } = services
   const once = (replayed: boolean): Effect.Effect<A, E | TokenError> =>
     Effect.gen(function*() {
       const token = yield* tokens.get

@@ -1,4 +1,4 @@
-import type { Operation } from "../../FakeOkta.js"
+import type { Operation } from "../operation.js"
 
 /**
  * The OAuth scope each API-token operation needs, as Okta documents it; the `/me` operations take
