@@ -14,7 +14,6 @@ import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as PrivateKeySettings from "./internal/client/oauth/privateKeySettings.js"
 import { makeOAuth } from "./internal/client/oauth/oauthAuthorizer.js"
@@ -99,13 +98,13 @@ export const layer: Layer.Layer<AccessToken, ConfigError.ConfigError, OktaConfig
   AccessToken,
   Effect.gen(function*() {
     const config = yield* OktaConfig
-    if (Option.isNone(config.privateKey)) {
+    if (config.credential._tag !== "PrivateKey") {
       return yield* Effect.fail(
         ConfigError.InvalidData(["OKTA_CLIENT_AUTHORIZATIONMODE"], "OktaAuth.layer needs authorizationMode PrivateKey")
       )
     }
     const http = yield* HttpClient.HttpClient
-    const oauth = yield* makeOAuth({ ...config, settings: config.privateKey.value }, http)
+    const oauth = yield* makeOAuth({ ...config, settings: config.credential.settings }, http)
     return { get: oauth.tokens.get, invalidate: oauth.tokens.invalidate }
   })
 )

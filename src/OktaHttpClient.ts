@@ -20,7 +20,9 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
+import { authorizerFor } from "./internal/client/authorizerForConfig.js"
 import { makeExchange } from "./internal/client/exchange.js"
+import type { TokenError } from "./internal/client/oauth/tokenError.js"
 import { retryPolicy } from "./internal/client/retryPolicy.js"
 import { makeScrub, type Scrub } from "./internal/client/secretScrubber.js"
 import * as Throttle from "./internal/client/throttle.js"
@@ -91,6 +93,7 @@ export type ExecuteError<Documented extends OktaError.DocumentedTag> =
   | OktaError.ServerError
   | OktaError.UnexpectedStatus
   | OktaError.TransportError
+  | TokenError
 
 /**
  * Okta's HTTP client service.
@@ -126,11 +129,14 @@ export const make: Effect.Effect<OktaHttpClient.Service, never, OktaConfig | Htt
     const throttle = Option.isSome(config.throttle)
       ? yield* Throttle.make(config.throttle.value, { maxResetWaitMillis: Duration.toMillis(RateLimit.maxResetWait) })
       : undefined
-    const exchange = makeExchange(config, yield* HttpClient.HttpClient, throttle)
+    const userClient = yield* HttpClient.HttpClient
+    // The API credential per request: the static header (SSWS, Bearer) or the OAuth token and DPoP proof.
+    const authorizer = yield* authorizerFor(config, userClient)
+    const exchange = makeExchange(config, userClient, throttle, authorizer)
     const maxElapsedMillis = Duration.toMillis(config.maxElapsed)
-    // The `Authorization` value and the token inside it, scrubbed from what any call's server sends.
-    const authorization = Redacted.value(config.authorization)
-    const configSecrets = [authorization, authorization.slice(authorization.indexOf(" ") + 1)]
+    // The credential's own secrets (a static header and its token, a private key's text), scrubbed
+    // from what any call's server sends; a request's OAuth token and proof are added per request.
+    const configSecrets = authorizer.secrets
     const scrubConfigSecrets = makeScrub(configSecrets)
 
     const scrubOf = <Documented extends OktaError.DocumentedTag>(request: OktaRequest<Documented>): Scrub => {

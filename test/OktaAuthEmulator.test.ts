@@ -204,7 +204,7 @@ describe("OktaConfig PrivateKey settings", () => {
       expect(bad).not.toContain("PRIVATE KEY")
       expect(yield* failure({ ...base, privateKey: Redacted.make("{\"kty\":\"oct\",\"k\":\"abc\"}") })).toContain("OKTA_CLIENT_PRIVATEKEY")
       const config = yield* OktaConfig.make(base)
-      expect(config.privateKey._tag).toBe("Some")
+      expect(config.credential._tag).toBe("PrivateKey")
       expect(JSON.stringify(config)).not.toContain(Redacted.value(privateKey).slice(40, 80))
     }))
 
@@ -225,10 +225,10 @@ describe("OktaConfig PrivateKey settings", () => {
         Effect.withConfigProvider(provider)
       )
       expect(config.authorizationMode).toBe("PrivateKey")
-      expect(config.privateKey._tag === "Some" && config.privateKey.value.scopes).toEqual(["okta.sessions.read", "okta.sessions.manage"])
-      expect(config.privateKey._tag === "Some" && config.privateKey.value.keyId).toBe("kid-1")
-      expect(config.privateKey._tag === "Some" && config.privateKey.value.dpop._tag).toBe("Some")
-      expect(config.privateKey._tag === "Some" && config.privateKey.value.tokenUrl).toBe("https://dev-1.okta.com/oauth2/v1/token")
+      expect(config.credential._tag === "PrivateKey" && config.credential.settings.scopes).toEqual(["okta.sessions.read", "okta.sessions.manage"])
+      expect(config.credential._tag === "PrivateKey" && config.credential.settings.keyId).toBe("kid-1")
+      expect(config.credential._tag === "PrivateKey" && config.credential.settings.dpop._tag).toBe("Some")
+      expect(config.credential._tag === "PrivateKey" && config.credential.settings.tokenUrl).toBe("https://dev-1.okta.com/oauth2/v1/token")
     }))
 })
 

@@ -19,7 +19,8 @@ export const makeDpopKey = (given: SigningKey | undefined): Effect.Effect<DpopKe
     const signingKey: SigningKey = given ?? {
       key: Redacted.make(Crypto.generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey),
       algorithm: "ES256",
-      jwkKeyId: undefined
+      jwkKeyId: undefined,
+      secrets: []
     }
     const publicJwk = yield* Effect.promise(() => exportJWK(Crypto.createPublicKey(Redacted.value(signingKey.key))))
     return { signingKey, publicJwk }

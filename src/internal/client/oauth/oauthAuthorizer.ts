@@ -59,14 +59,16 @@ export const makeOAuth = (context: OAuthContext, userClient: HttpClient.HttpClie
         const token = yield* tokens.get
         let headers: AuthorizationHeaders
         if (Option.isNone(dpopKey)) {
-          headers = { authorization: Redacted.make(`Bearer ${Redacted.value(token.accessToken)}`) }
+          const authorization = Redacted.make(`Bearer ${Redacted.value(token.accessToken)}`)
+          headers = { authorization, secrets: [authorization, token.accessToken] }
         } else {
           const nowSeconds = Math.floor((yield* Clock.currentTimeMillis) / 1000)
           const nonce = yield* nonces.get("api")
           const proof = yield* Effect.promise(() =>
             signDpopProof({ key: dpopKey.value, ...request, nowSeconds, jti: Crypto.randomUUID(), nonce, accessToken: token.accessToken })
           )
-          headers = { authorization: Redacted.make(`DPoP ${Redacted.value(token.accessToken)}`), dpop: proof }
+          const authorization = Redacted.make(`DPoP ${Redacted.value(token.accessToken)}`)
+          headers = { authorization, dpop: proof, secrets: [authorization, token.accessToken, proof] }
         }
         issuedFor.set(headers, token)
         return headers
@@ -86,5 +88,10 @@ export const makeOAuth = (context: OAuthContext, userClient: HttpClient.HttpClie
         return "replay" satisfies UnauthorizedDecision
       })
 
-    return { authorizer: { authorize, onUnauthorized }, tokens }
+    // The private keys' texts: never in an answer the client reports, whatever a server echoes.
+    const secrets = [
+      ...settings.signingKey.secrets,
+      ...(Option.isSome(dpopKey) ? dpopKey.value.signingKey.secrets : [])
+    ]
+    return { authorizer: { authorize, onUnauthorized, secrets }, tokens }
   })

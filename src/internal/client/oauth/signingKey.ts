@@ -11,6 +11,28 @@ export interface SigningKey {
   readonly algorithm: SigningAlgorithm
   /** The JWK's own `kid`, when the key was given as a JWK that has one. */
   readonly jwkKeyId: string | undefined
+  /**
+   * The key's text as given, for the secret scrubber: the whole PEM (or JWK JSON) and each of its
+   * base64 lines, or a JWK's private members; whatever a server echoes of it is scrubbed.
+   */
+  readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+}
+
+/** The private members of a JWK (RFC 7518): what must never be shown of it. */
+const privateMembers = ["d", "p", "q", "dp", "dq", "qi", "k"] as const
+
+/** The texts of a key to scrub: the PEM or JSON as given and its base64 lines, or the JWK's private members. */
+const secretsOf = (text: string | undefined, jwk: Record<string, unknown> | undefined): ReadonlyArray<Redacted.Redacted<string>> => {
+  const found = new Set<string>()
+  if (text !== undefined) {
+    found.add(text)
+    for (const line of text.split(/\r?\n/)) if (line.trim().length >= 16 && !line.startsWith("-----")) found.add(line.trim())
+  }
+  for (const member of privateMembers) {
+    const value = jwk?.[member]
+    if (typeof value === "string" && value.length >= 8) found.add(value)
+  }
+  return [...found].map(Redacted.make)
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -52,5 +74,10 @@ export const parseSigningKey = (input: string | object): Either.Either<SigningKe
     return Either.left(`is a ${key.asymmetricKeyType ?? "unknown"} key; expected RSA (RS256) or EC P-256 (ES256)`)
   }
   const kid = jwk?.["kid"]
-  return Either.right({ key: Redacted.make(key), algorithm, jwkKeyId: typeof kid === "string" ? kid : undefined })
+  return Either.right({
+    key: Redacted.make(key),
+    algorithm,
+    jwkKeyId: typeof kid === "string" ? kid : undefined,
+    secrets: secretsOf(text, jwk)
+  })
 }

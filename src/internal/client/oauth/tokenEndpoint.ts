@@ -11,15 +11,16 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as OktaError from "../../../OktaError.js"
-import type * as RateLimit from "../../../RateLimit.js"
+import * as RateLimit from "../../../RateLimit.js"
 import * as Retry from "../../../Retry.js"
 import { readBodyCapped } from "../responseBody.js"
+import { makeScrub } from "../secretScrubber.js"
 import { statusError } from "../statusError.js"
 import { signClientAssertion } from "./clientAssertion.js"
 import { type DpopKey, signDpopProof } from "./dpopProof.js"
 import type { NonceStore } from "./nonceStore.js"
 import type { PrivateKeySettings } from "./privateKeySettings.js"
-import { scrub, TokenError } from "./tokenError.js"
+import { describeScrubbed, TokenError } from "./tokenError.js"
 
 /** A token the endpoint issued. */
 export interface IssuedToken {
@@ -113,7 +114,14 @@ const attempt = (context: TokenEndpointContext, nonceRetry: boolean): Effect.Eff
           signDpopProof({ key, method: "POST", url: settings.tokenUrl, nowSeconds, jti: Crypto.randomUUID(), nonce: tokenNonce, accessToken: undefined })
         )
     })
-    const secrets = [Redacted.value(assertion), ...(proof === undefined ? [] : [Redacted.value(proof)])]
+    // What this request carries, and the private keys' texts: scrubbed from whatever the server sends back.
+    const secrets = makeScrub([
+      assertion,
+      ...(proof === undefined ? [] : [proof]),
+      ...settings.signingKey.secrets,
+      ...Option.match(context.dpopKey, { onNone: () => [], onSome: (key) => key.signingKey.secrets })
+    ])
+    const scrub = (text: string) => describeScrubbed(text, secrets)
     const httpRequest = HttpClientRequest.post(settings.tokenUrl).pipe(
       HttpClientRequest.setHeaders({
         accept: "application/json",
@@ -128,7 +136,8 @@ const attempt = (context: TokenEndpointContext, nonceRetry: boolean): Effect.Eff
       })
     )
     const answer = yield* readAnswer(context, httpRequest)
-    const requestId = answer.headers["x-okta-request-id"]
+    const requestIdHeader = answer.headers["x-okta-request-id"]
+    const requestId = requestIdHeader === undefined ? undefined : secrets(requestIdHeader)
     const nonce = answer.headers["dpop-nonce"]
     if (nonce !== undefined) yield* context.nonces.set("token", nonce)
     yield* Effect.annotateCurrentSpan({ "http.response.status_code": answer.status, "okta.request_id": requestId ?? "" })
@@ -140,7 +149,7 @@ const attempt = (context: TokenEndpointContext, nonceRetry: boolean): Effect.Eff
           error: "invalid_response",
           errorDescription: Either.isLeft(body)
             ? "the answer is not a token response"
-            : `token_type is ${scrub(body.right.token_type, secrets)}, expected ${expected}`,
+            : `token_type is ${scrub(body.right.token_type)}, expected ${expected}`,
           status: answer.status,
           ...(requestId === undefined ? {} : { requestId })
         })
@@ -160,15 +169,23 @@ const attempt = (context: TokenEndpointContext, nonceRetry: boolean): Effect.Eff
       return yield* attempt(context, true)
     }
     if (answer.status === 429 || answer.status >= 500) {
-      const error = statusError({ ...where, status: answer.status, headers: answer.headers, body: undefined, documented: ["TooManyRequests"] })
+      const error = statusError({
+        ...where,
+        status: answer.status,
+        headers: answer.headers,
+        body: undefined,
+        documented: ["TooManyRequests"],
+        rateLimit: RateLimit.fromHeaders(answer.headers),
+        scrub: secrets
+      })
       if (error instanceof OktaError.TooManyRequests || error instanceof OktaError.ServerError) return yield* error
     }
     return yield* new TokenError({
-      error: Option.match(oauthError, { onNone: () => "invalid_response", onSome: (body) => scrub(body.error, secrets) }),
+      error: Option.match(oauthError, { onNone: () => "invalid_response", onSome: (body) => scrub(body.error) }),
       ...Option.match(oauthError, {
         onNone: () => ({ errorDescription: `status ${answer.status} without an OAuth error body` }),
         onSome: (body) =>
-          body.error_description === undefined ? {} : { errorDescription: scrub(body.error_description, secrets) }
+          body.error_description === undefined ? {} : { errorDescription: scrub(body.error_description) }
       }),
       status: answer.status,
       ...(requestId === undefined ? {} : { requestId })

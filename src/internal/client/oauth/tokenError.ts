@@ -1,4 +1,10 @@
+/**
+ * The token endpoint's typed error, and how a server's text becomes its description: scrubbed of
+ * every secret the request carried (the shared secret scrubber) and of anything JWT-shaped, and cut.
+ */
 import * as Schema from "effect/Schema"
+import type { Scrub } from "../secretScrubber.js"
+import { redactedMarker } from "../secretScrubber.js"
 
 /**
  * The token endpoint refused or did not answer: Okta's OAuth `error` (`invalid_client`,
@@ -29,14 +35,10 @@ export class TokenError extends Schema.TaggedError<TokenError>()("TokenError", {
 const maxDescriptionLength = 300
 
 /**
- * A server's text with every given secret (and any JWT-shaped run of characters) replaced by
- * `<redacted>`, capped in length: an error body may echo back what it was sent.
+ * A server's text with every secret `scrub` knows (and any JWT-shaped run of characters) replaced
+ * by `<redacted>`, capped in length: an error body may echo back what it was sent.
  */
-export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
-  let out = text
-  for (const secret of secrets) {
-    if (secret.length >= 8) out = out.split(secret).join("<redacted>")
-  }
-  out = out.replace(/eyJ[\w-]*\.[\w-]*\.[\w-]*/g, "<redacted>")
+export const describeScrubbed = (text: string, scrub: Scrub): string => {
+  const out = scrub(text).replace(/eyJ[\w-]*\.[\w-]*\.[\w-]*/g, redactedMarker)
   return out.length > maxDescriptionLength ? `${out.slice(0, maxDescriptionLength)}...` : out
 }
