@@ -1,5 +1,9 @@
+/**
+ * The `private_key_jwt` client assertion of a token request, signed with jose (loaded on first use,
+ * see `joseModule.ts`).
+ */
 import * as Redacted from "effect/Redacted"
-import { SignJWT } from "jose"
+import { loadJose } from "./joseModule.js"
 import type { SigningKey } from "./signingKey.js"
 
 /**
@@ -25,8 +29,8 @@ export interface ClientAssertionInput {
  * Signs the `private_key_jwt` client assertion of RFC 7523 as Okta wants it: iss = sub = client id,
  * aud = the token URL, iat, exp (10 minutes later), jti, and `kid` in the header when known.
  */
-export const signClientAssertion = (input: ClientAssertionInput): Promise<Redacted.Redacted<string>> =>
-  new SignJWT({})
+export const signClientAssertion = async (input: ClientAssertionInput): Promise<Redacted.Redacted<string>> =>
+  new (await loadJose()).SignJWT({})
     .setProtectedHeader({
       alg: input.signingKey.algorithm,
       typ: "JWT",

@@ -1,7 +1,12 @@
 import * as Crypto from "node:crypto"
 import * as Effect from "effect/Effect"
+/**
+ * DPoP (RFC 9449): the process's proof key and one proof per request, signed with jose (loaded on
+ * first use, see `joseModule.ts`).
+ */
 import * as Redacted from "effect/Redacted"
-import { exportJWK, type JWK, SignJWT } from "jose"
+import type { JWK } from "jose"
+import { loadJose } from "./joseModule.js"
 import type { SigningKey } from "./signingKey.js"
 
 /** The key pair that DPoP proofs are signed with, and the public JWK they carry in their header. */
@@ -22,7 +27,7 @@ export const makeDpopKey = (given: SigningKey | undefined): Effect.Effect<DpopKe
       jwkKeyId: undefined,
       secrets: []
     }
-    const publicJwk = yield* Effect.promise(() => exportJWK(Crypto.createPublicKey(Redacted.value(signingKey.key))))
+    const publicJwk = yield* Effect.promise(async () => (await loadJose()).exportJWK(Crypto.createPublicKey(Redacted.value(signingKey.key))))
     return { signingKey, publicJwk }
   })
 
@@ -50,8 +55,8 @@ export interface DpopProofInput {
 }
 
 /** Signs a DPoP proof JWT (`typ: dpop+jwt`, the public JWK in the header; htm, htu, iat, jti, nonce, ath). */
-export const signDpopProof = (input: DpopProofInput): Promise<Redacted.Redacted<string>> =>
-  new SignJWT({
+export const signDpopProof = async (input: DpopProofInput): Promise<Redacted.Redacted<string>> =>
+  new (await loadJose()).SignJWT({
     htm: input.method,
     htu: proofUrl(input.url),
     ...(input.nonce === undefined ? {} : { nonce: input.nonce }),
