@@ -63,6 +63,26 @@ it.effect("1,000 concurrent calls across the token's expiry: one token request, 
     expect((yield* okta.counters).byStatus[401]).toBeUndefined()
   }).pipe(Effect.provide(inMemoryOAuth({ tokenRenewalLead: 0 }, roomy))))
 
+it.effect("1,000 calls at one instant with no usable token share one renewal", () =>
+  Effect.gen(function*() {
+    const okta = yield* FakeOkta.FakeOkta
+    const auth = yield* FakeOktaAuth.FakeOktaAuth
+    const sessions = yield* Sessions.Sessions
+    const [session] = yield* okta.seedSessions(1)
+    yield* sessions.getSession(session!.id)
+    // past 299 s the 300 s token is no longer handed out: every one of these calls needs the renewal
+    yield* TestClock.adjust("299500 millis")
+    const results = yield* Effect.forEach(
+      Array.from({ length: 1000 }),
+      () => Effect.exit(sessions.getSession(session!.id)),
+      { concurrency: "unbounded" }
+    )
+    expect(results.filter(Exit.isFailure)).toEqual([])
+    const counters = yield* auth.counters
+    expect(counters.tokenRequests).toBe(2)
+    expect(counters.expiredTokenUses).toBe(0)
+  }).pipe(Effect.provide(inMemoryOAuth({ tokenRenewalLead: 0 }, roomy))))
+
 it.effect("renewal ahead of expiry: past the jittered lead the first caller renews once, the others keep the valid token", () =>
   Effect.gen(function*() {
     const okta = yield* FakeOkta.FakeOkta
