@@ -1,5 +1,6 @@
 /**
- * The client's configuration as a service: the org URL, the credential, timeouts, the retry
+ * The client's configuration as a service: the org URL, the credential (an API token, a Bearer
+ * token, or OAuth 2.0 private-key client credentials, see `OktaAuth`), timeouts, the retry
  * policies, the throttle and the user agent. `layer(options)` takes values, `layerConfig()` reads the same environment
  * names as Okta's official SDKs (`OKTA_CLIENT_ORGURL`, `OKTA_CLIENT_TOKEN`, ...).
  *
@@ -14,17 +15,19 @@ import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
+import type { PrivateKeyOptions, PrivateKeySettings } from "./internal/client/oauth/privateKeySettings.js"
 import * as Environment from "./internal/client/configEnvironment.js"
 import * as Options from "./internal/client/configOptions.js"
 import type * as RateLimit from "./RateLimit.js"
 import type * as Retry from "./Retry.js"
 
 /**
- * How the credential is sent: `SSWS <api token>` or `Bearer <access token>`.
+ * How the credential is sent: `SSWS <api token>`, `Bearer <access token>`, or `PrivateKey`: OAuth
+ * 2.0 private-key client credentials, the access token fetched and renewed by the client (`OktaAuth`).
  *
  * @since 0.1.0
  */
-export type AuthorizationMode = "SSWS" | "Bearer"
+export type AuthorizationMode = "SSWS" | "Bearer" | "PrivateKey"
 
 /**
  * The configuration service. Read it with `yield* OktaConfig`; provide it with `layer` or `layerConfig`.
@@ -36,19 +39,20 @@ export class OktaConfig extends Context.Tag("effect-okta-sessions/OktaConfig")<O
 /** @since 0.1.0 */
 export declare namespace OktaConfig {
   /**
-   * What a user sets. Only `orgUrl` and `token` are required.
+   * What a user sets. Only `orgUrl` and `token` are required; with `authorizationMode: "PrivateKey"`,
+   * `clientId`, `scopes` and `privateKey` instead of `token` (`OktaAuth.PrivateKeyOptions`).
    *
    * @since 0.1.0
    */
-  export interface Options {
+  export interface Options extends PrivateKeyOptions {
     /**
      * The org's base URL, e.g. `https://dev-123.okta.com`: https (http only for a loopback host),
      * and no path (requests add `/api/v1/...` themselves).
      */
     readonly orgUrl: string
-    /** The API token (SSWS) or OAuth access token (Bearer). */
-    readonly token: Redacted.Redacted<string>
-    /** `SSWS` (default) or `Bearer`. */
+    /** The API token (SSWS) or OAuth access token (Bearer); not read with `PrivateKey`. */
+    readonly token?: Redacted.Redacted<string> | undefined
+    /** `SSWS` (default), `Bearer` or `PrivateKey`. */
     readonly authorizationMode?: AuthorizationMode | undefined
     /**
      * Time allowed for one request, response body included. Default 30 seconds; zero turns it off;
@@ -88,6 +92,18 @@ export declare namespace OktaConfig {
   }
 
   /**
+   * The credential of API-token calls: a fixed `Authorization` value (`SSWS <token>` or
+   * `Bearer <token>`), or the checked OAuth private-key settings (the key kept `Redacted`), from
+   * which the client gets, caches and renews its access token.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  export type Credential =
+    | { readonly _tag: "ApiToken"; readonly authorization: Redacted.Redacted<string> }
+    | { readonly _tag: "PrivateKey"; readonly settings: PrivateKeySettings }
+
+  /**
    * The checked, normalised configuration.
    *
    * @since 0.1.0
@@ -95,8 +111,8 @@ export declare namespace OktaConfig {
   export interface Service {
     /** The org's origin, e.g. `https://dev-123.okta.com`. */
     readonly orgUrl: string
-    /** The value of the `Authorization` header, e.g. `SSWS 00abc...`. */
-    readonly authorization: Redacted.Redacted<string>
+    /** The credential: `ApiToken` (SSWS, Bearer) or `PrivateKey` (since 0.2.0; replaces `authorization`). */
+    readonly credential: Credential
     readonly authorizationMode: AuthorizationMode
     /** `None` when timeouts are off. */
     readonly requestTimeout: Option.Option<Duration.Duration>
@@ -178,11 +194,15 @@ export const layer = (options: OktaConfig.Options): Layer.Layer<OktaConfig, Conf
 
 /**
  * The environment names of Okta's official SDKs: `OKTA_CLIENT_ORGURL`, `OKTA_CLIENT_TOKEN`,
- * `OKTA_CLIENT_AUTHORIZATIONMODE` (SSWS or Bearer), `OKTA_CLIENT_REQUESTTIMEOUT` (seconds),
+ * `OKTA_CLIENT_AUTHORIZATIONMODE` (SSWS, Bearer or PrivateKey), `OKTA_CLIENT_REQUESTTIMEOUT` (seconds),
  * `OKTA_CLIENT_RATELIMIT_MAXRETRIES` and `OKTA_CLIENT_USERAGENT`; and this client's own
  * `OKTA_CLIENT_RATELIMIT_MAXELAPSED` (seconds or a duration, default 2 minutes),
  * `OKTA_CLIENT_RATELIMIT_THROTTLE` (true/false, default true) and
- * `OKTA_CLIENT_RATELIMIT_MAXCONCURRENCY` (default 32).
+ * `OKTA_CLIENT_RATELIMIT_MAXCONCURRENCY` (default 32). With `OKTA_CLIENT_AUTHORIZATIONMODE=PrivateKey`:
+ * `OKTA_CLIENT_CLIENTID`, `OKTA_CLIENT_SCOPES` (separated by spaces or commas), `OKTA_CLIENT_PRIVATEKEY`
+ * (PEM or JWK JSON), `OKTA_CLIENT_KEYID` (optional) and `OKTA_CLIENT_DPOP` (true/false, default false)
+ * instead of `OKTA_CLIENT_TOKEN`. All are read through `Config`, so any `ConfigProvider` feeds them
+ * (an okta.yaml one gives `okta.client.scopes` as `OKTA_CLIENT_SCOPES`, its list joined with commas).
  *
  * @since 0.1.0
  */

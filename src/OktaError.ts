@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import type { TokenError } from "./internal/client/oauth/tokenError.js"
 import { RateLimitHeaders } from "./RateLimit.js"
 
 /**
@@ -226,11 +227,12 @@ export class InvalidArgument extends Schema.TaggedError<InvalidArgument>()("Inva
 }
 
 /**
- * The errors that any call can meet, whatever its documented statuses.
+ * The errors that any call can meet, whatever its documented statuses. `TokenError` (`OktaAuth`) only
+ * with `authorizationMode: "PrivateKey"`: the token endpoint refused or did not answer.
  *
  * @since 0.1.0
  */
-export type CommonError = Unauthorized | ServerError | UnexpectedStatus | TransportError | DecodeError
+export type CommonError = Unauthorized | ServerError | UnexpectedStatus | TransportError | DecodeError | TokenError
 
 /**
  * The documented statuses that differ between operations, by tag.

@@ -18,7 +18,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import { authorizerFor } from "./internal/client/authorizerForConfig.js"
 import { makeService } from "./internal/client/clientService.js"
+import type { TokenError } from "./internal/client/oauth/tokenError.js"
 import * as PlatformTransport from "./internal/client/platformTransport.js"
 import { OktaConfig } from "./OktaConfig.js"
 import type * as OktaError from "./OktaError.js"
@@ -86,6 +88,7 @@ export type ExecuteError<Documented extends OktaError.DocumentedTag> =
   | OktaError.ServerError
   | OktaError.UnexpectedStatus
   | OktaError.TransportError
+  | TokenError
 
 /**
  * Okta's HTTP client service.
@@ -120,8 +123,10 @@ export const make: Effect.Effect<OktaHttpClient.Service, never, OktaConfig | Htt
   .gen(function*() {
     const config = yield* OktaConfig
     const client = yield* HttpClient.HttpClient
+    // The API credential per request: the static header (SSWS, Bearer) or the OAuth token and DPoP proof.
+    const authorizer = yield* authorizerFor(config, client)
     return yield* makeService(config, (sweeper) =>
-      PlatformTransport.make({ client, orgUrl: config.orgUrl, maxBodyBytes: config.maxResponseBytes, sweeper }))
+      PlatformTransport.make({ client, orgUrl: config.orgUrl, maxBodyBytes: config.maxResponseBytes, sweeper }), authorizer)
   })
 
 /**

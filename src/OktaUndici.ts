@@ -17,9 +17,12 @@
  * ```
  * @since 0.2.0
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { Pool } from "undici"
+import { authorizerFor } from "./internal/client/authorizerForConfig.js"
 import { makeService } from "./internal/client/clientService.js"
 import * as UndiciTransport from "./internal/client/undiciTransport.js"
 import { OktaConfig } from "./OktaConfig.js"
@@ -64,8 +67,10 @@ export const layerHttpClient = (options: PoolOptions = {}): Layer.Layer<OktaHttp
         // `destroy` does not wait for requests in flight: the calls of a released layer are over.
         (pool) => Effect.promise(() => pool.destroy())
       )
+      // In PrivateKey mode the token endpoint is called over fetch (it is called once per token, not per request).
+      const authorizer = yield* authorizerFor(config, yield* Effect.provide(HttpClient.HttpClient, FetchHttpClient.layer))
       return yield* makeService(config, (sweeper) =>
-        UndiciTransport.make({ dispatcher: pool, origin: config.orgUrl, maxBodyBytes: config.maxResponseBytes, sweeper }))
+        UndiciTransport.make({ dispatcher: pool, origin: config.orgUrl, maxBodyBytes: config.maxResponseBytes, sweeper }), authorizer)
     })
   )
 

@@ -41,8 +41,9 @@ describe("package.json", () => {
     expect(JSON.stringify(exportsMap)).not.toMatch(/"source"|(?<!\.d)\.ts"/)
   })
 
-  it("takes effect and @effect/platform as peers, @effect/platform-node and undici as optional peers, and has no runtime dependencies", () => {
-    expect(manifest["dependencies"]).toBeUndefined()
+  it("takes effect and @effect/platform as peers, @effect/platform-node and undici as optional peers, and only jose (pinned) at run time", () => {
+    // jose signs OAuth client assertions and DPoP proofs (DESIGN.md: a well-kept JOSE library); it has no dependencies itself.
+    expect(manifest["dependencies"]).toEqual({ jose: "6.2.18" })
     expect(manifest["peerDependencies"]).toEqual({
       effect: "^3.22.0",
       "@effect/platform": "^0.97.0",

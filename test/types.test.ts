@@ -5,7 +5,7 @@
  */
 import { describe, expectTypeOf, it } from "@effect/vitest"
 import { Effect, type Redacted } from "effect"
-import type { OktaError, Session, Sessions } from "effect-okta-sessions"
+import type { OktaAuth, OktaError, Session, Sessions } from "effect-okta-sessions"
 
 type Service = Sessions.Sessions.Service
 type ErrorOf<K extends keyof Service> = Effect.Effect.Error<ReturnType<Service[K]>>
@@ -17,12 +17,13 @@ type AnyCall =
   | OktaError.UnexpectedStatus
   | OktaError.TransportError
   | OktaError.DecodeError
+  | OktaAuth.TokenError
 
 /** What every operation can meet: the common errors and a refused argument (a cast or plain JavaScript). */
 type AnyOperation = AnyCall | OktaError.InvalidArgument
 
 describe("error unions", () => {
-  it("CommonError is the five errors any call can meet", () => {
+  it("CommonError is the six errors any call can meet", () => {
     expectTypeOf<OktaError.CommonError>().toEqualTypeOf<AnyCall>()
   })
 
@@ -102,7 +103,8 @@ export const catchesEverything = (sessions: Service, id: Session.SessionId) => {
       UnexpectedStatus: (error) => Effect.succeed(error.status),
       TransportError: (error) => Effect.succeed(error.reason),
       DecodeError: (error) => Effect.succeed(error.detail),
-      InvalidArgument: (error) => Effect.succeed(error.argument)
+      InvalidArgument: (error) => Effect.succeed(error.argument),
+      TokenError: (error) => Effect.succeed(error.error)
     })
   )
   expectTypeOf<Effect.Effect.Error<typeof handled>>().toEqualTypeOf<never>()

@@ -27,10 +27,13 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { endpoints } from "../internal/client/endpoints.js"
+import { AccessToken } from "../OktaAuth.js"
 import { Sessions } from "../Sessions.js"
 import { FakeOkta } from "./FakeOkta.js"
+import { FakeOktaAuth } from "./FakeOktaAuth.js"
 import { orgOf } from "./internal/fakeOktaService.js"
 import { makeCalls } from "./internal/inMemoryFace.js"
 
@@ -42,7 +45,9 @@ import { makeCalls } from "./internal/inMemoryFace.js"
  * @category constructors
  */
 export const make: Effect.Effect<Sessions.Service, never, FakeOkta> = Effect.gen(function*() {
-  const { nothing, session } = makeCalls(yield* orgOf(yield* FakeOkta))
+  // With OktaAuth.AccessToken and FakeOktaAuth in context, API-token calls present the OAuth token.
+  const oauth = Option.all({ tokens: yield* Effect.serviceOption(AccessToken), auth: yield* Effect.serviceOption(FakeOktaAuth) })
+  const { nothing, session } = makeCalls(yield* orgOf(yield* FakeOkta), oauth)
   return Sessions.of({
     createSession: (sessionToken) =>
       session(

@@ -13,6 +13,9 @@
  *   E0000011. The `/me` operations read the `sid` or `idx` cookie (whose value is the session id in
  *   the fake) and answer 404 E0000007 when an `Authorization` header comes along: Okta does not take
  *   an API token there.
+ * - With a `FakeOktaAuth` in context (no new requirement in the type): `POST /oauth2/v1/token`, and
+ *   its OAuth tokens on the API-token operations (`Bearer` or `DPoP` with a proof; the scope per
+ *   operation, 403 E0000006 without; 401 `use_dpop_nonce` with a `DPoP-Nonce`).
  * - `Prefer: return=minimal` on both refresh operations: 204 with `Preference-Applied: return=minimal`.
  * - Fixed rate-limit windows per family and a concurrent-request limit (429 with Limit = Remaining = 0),
  *   and every fault knob of `FakeOkta.FaultSettings`.
@@ -41,10 +44,12 @@ import type { InvalidOptions } from "../InvalidOptions.js"
 import * as OktaConfig from "../OktaConfig.js"
 import * as Sessions from "../Sessions.js"
 import * as FakeOkta from "./FakeOkta.js"
+import { FakeOktaAuth } from "./FakeOktaAuth.js"
 import { adminRoutes } from "./internal/adminRoutes.js"
 import { apiRoutes, notFound } from "./internal/apiRoutes.js"
 import { type EmulatorOptions, startServer } from "./internal/emulatorServer.js"
 import { orgOf } from "./internal/fakeOktaService.js"
+import { tokenRoutes } from "./internal/oauth/emulatorAccess.js"
 import { makeStamp } from "./internal/wireReply.js"
 
 /**
@@ -108,7 +113,10 @@ export const make = (
     const { apiToken, port, server, url } = yield* startServer(options)
     const token = Redacted.value(apiToken)
     const stamp = makeStamp()
-    const router = apiRoutes(org, url, token).pipe(
+    // With a FakeOktaAuth in context: the token endpoint, and its OAuth tokens (scopes, DPoP) on the API.
+    const auth = yield* Effect.serviceOption(FakeOktaAuth)
+    const router = apiRoutes(org, url, token, auth).pipe(
+      HttpRouter.concat(tokenRoutes(auth, url, stamp)),
       HttpRouter.concat(adminRoutes(okta, url, token, stamp)),
       HttpRouter.all("*", stamp(notFound))
     )

@@ -60,6 +60,9 @@ export const exitCodeOfOktaError = (error: OktaError.OktaError): ExitCode => {
       return ExitCode.ServerError
     case "TransportError":
       return ExitCode.Transport
+    case "TokenError":
+      // the org refused the service app's credential (invalid_client, invalid_scope, ...)
+      return ExitCode.Unauthorized
     case "InvalidArgument":
       // refused before any request: the operator's input, as a bad flag is
       return ExitCode.Usage

@@ -50,6 +50,9 @@ export const failureFields = (failure: CommandFailure): FailureFields => {
     message: failure.message,
     requestId: "requestId" in failure ? failure.requestId : undefined
   }
+  if (failure._tag === "TokenError") {
+    return { ...fields, status: failure.status, errorCode: failure.error, errorSummary: failure.errorDescription }
+  }
   return "status" in failure && failure._tag !== "DecodeError"
     ? { ...fields, status: failure.status, errorCode: failure.errorCode, errorSummary: failure.errorSummary }
     : fields

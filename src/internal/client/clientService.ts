@@ -6,13 +6,13 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type { OktaConfig } from "../../OktaConfig.js"
 import type { ExecuteError, OktaHttpClient, OktaRequest, OktaResponse } from "../../OktaHttpClient.js"
 import type * as OktaError from "../../OktaError.js"
 import * as RateLimit from "../../RateLimit.js"
+import type { Authorizer } from "./authorizer.js"
 import * as DeadlineSweeper from "./deadlineSweeper.js"
 import { makeExchange } from "./exchange.js"
 import { retryPolicy } from "./retryPolicy.js"
@@ -20,10 +20,14 @@ import { makeScrub, type Scrub } from "./secretScrubber.js"
 import * as Throttle from "./throttle.js"
 import type { Transport } from "./transport.js"
 
-/** Builds the service; `makeTransport` gets the layer's timeout sweeper (none when `requestTimeout` is off). */
+/**
+ * Builds the service; `makeTransport` gets the layer's timeout sweeper (none when `requestTimeout` is
+ * off); `authorizer` gives each request its API credential (see authorizerForConfig.ts).
+ */
 export const makeService = (
   config: OktaConfig.Service,
-  makeTransport: (sweeper: DeadlineSweeper.DeadlineSweeper | undefined) => Transport
+  makeTransport: (sweeper: DeadlineSweeper.DeadlineSweeper | undefined) => Transport,
+  authorizer: Authorizer
 ): Effect.Effect<OktaHttpClient.Service, never, Scope.Scope> =>
   Effect.gen(function*() {
     const throttle = Option.isSome(config.throttle)
@@ -32,11 +36,11 @@ export const makeService = (
     const sweeper = Option.isSome(config.requestTimeout)
       ? yield* DeadlineSweeper.make(Duration.toMillis(config.requestTimeout.value))
       : undefined
-    const exchange = makeExchange(config, makeTransport(sweeper), throttle)
+    const exchange = makeExchange(config, makeTransport(sweeper), throttle, authorizer)
     const maxElapsedMillis = Duration.toMillis(config.maxElapsed)
-    // The `Authorization` value and the token inside it, scrubbed from what any call's server sends.
-    const authorization = Redacted.value(config.authorization)
-    const configSecrets = [authorization, authorization.slice(authorization.indexOf(" ") + 1)]
+    // The credential's own secrets (a static header and its token, a private key's text), scrubbed
+    // from what any call's server sends; a request's OAuth token and proof are added per request.
+    const configSecrets = authorizer.secrets
     const scrubConfigSecrets = makeScrub(configSecrets)
     const scrubOf = <Documented extends OktaError.DocumentedTag>(request: OktaRequest<Documented>): Scrub => {
       const extra = [

@@ -29,11 +29,23 @@ const secondsOrDuration = (name: string): Config.Config<Duration.Duration> =>
     })
   })
 
+/** A setting that may be absent: `undefined` then, so that `make` decides whether it was needed. */
+const optional = <A>(config: Config.Config<A>): Config.Config<A | undefined> =>
+  Config.map(Config.option(config), Option.getOrUndefined)
+
 /** The environment's options, by Okta's names. */
 export const fromEnv: Config.Config<OktaConfig.Options> = Config.all({
   orgUrl: Config.string("OKTA_CLIENT_ORGURL"),
-  token: Config.redacted("OKTA_CLIENT_TOKEN"),
-  authorizationMode: Config.literal("SSWS", "Bearer")("OKTA_CLIENT_AUTHORIZATIONMODE").pipe(Config.withDefault("SSWS" as const)),
+  token: optional(Config.redacted("OKTA_CLIENT_TOKEN")),
+  authorizationMode: Config.literal("SSWS", "Bearer", "PrivateKey")("OKTA_CLIENT_AUTHORIZATIONMODE").pipe(
+    Config.withDefault("SSWS" as const)
+  ),
+  clientId: optional(Config.string("OKTA_CLIENT_CLIENTID")),
+  // A list (Config.array splits a text on commas; a ConfigProvider may hold a real list); `make` splits on spaces too.
+  scopes: optional(Config.array(Config.string(), "OKTA_CLIENT_SCOPES")),
+  privateKey: optional(Config.redacted("OKTA_CLIENT_PRIVATEKEY")),
+  keyId: optional(Config.string("OKTA_CLIENT_KEYID")),
+  dpop: Config.boolean("OKTA_CLIENT_DPOP").pipe(Config.withDefault(false)),
   requestTimeout: secondsOrDuration("OKTA_CLIENT_REQUESTTIMEOUT").pipe(Config.withDefault(defaultRequestTimeout)),
   maxRetries: Config.integer("OKTA_CLIENT_RATELIMIT_MAXRETRIES").pipe(Config.withDefault(defaultMaxRetries)),
   maxElapsed: secondsOrDuration("OKTA_CLIENT_RATELIMIT_MAXELAPSED").pipe(Config.withDefault(defaultMaxElapsed)),

@@ -9,14 +9,13 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
-import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import type { OktaConfig } from "../../OktaConfig.js"
+import type { AuthorizationMode, OktaConfig } from "../../OktaConfig.js"
 import * as RateLimit from "../../RateLimit.js"
 import * as Retry from "../../Retry.js"
 import { NonNegativeDuration, NonNegativeInt, PositiveInt } from "../options/optionSchemas.js"
-import { checkApiToken } from "./apiToken.js"
+import { checkCredential } from "./configCredential.js"
 import { normaliseOrgUrl } from "./orgUrl.js"
 import { defaultUserAgent } from "./userAgent.js"
 
@@ -42,7 +41,12 @@ export const environmentNames: Readonly<Record<string, string>> = {
   maxElapsed: "OKTA_CLIENT_RATELIMIT_MAXELAPSED",
   throttle: "OKTA_CLIENT_RATELIMIT_THROTTLE",
   "throttle.maxConcurrency": "OKTA_CLIENT_RATELIMIT_MAXCONCURRENCY",
-  userAgent: "OKTA_CLIENT_USERAGENT"
+  userAgent: "OKTA_CLIENT_USERAGENT",
+  clientId: "OKTA_CLIENT_CLIENTID",
+  scopes: "OKTA_CLIENT_SCOPES",
+  privateKey: "OKTA_CLIENT_PRIVATEKEY",
+  keyId: "OKTA_CLIENT_KEYID",
+  dpop: "OKTA_CLIENT_DPOP"
 }
 
 /** A refused setting: its environment name (or option path) and why. */
@@ -78,7 +82,7 @@ const optional = <A>(setting: string, value: unknown, is: (u: unknown) => u is A
 
 const isBoolean = (u: unknown): u is boolean => typeof u === "boolean"
 const isString = (u: unknown): u is string => typeof u === "string"
-const isMode = (u: unknown): u is "SSWS" | "Bearer" => u === "SSWS" || u === "Bearer"
+const isMode = (u: unknown): u is AuthorizationMode => u === "SSWS" || u === "Bearer" || u === "PrivateKey"
 const isSchedule = (u: unknown): u is Schedule.Schedule<unknown, never> => Schedule.isSchedule(u)
 
 /** The throttle's settings with defaults, or `None` when it is off. */
@@ -113,9 +117,12 @@ export const make = (options: OktaConfig.Options): Effect.Effect<OktaConfig.Serv
     }
     const given: OktaConfig.Options = options
     const orgUrl = yield* Either.mapLeft(normaliseOrgUrl(given.orgUrl), (detail) => refuse("orgUrl", detail))
-    const token = yield* Either.mapLeft(checkApiToken(given.token), (detail) => refuse("token", detail))
-    const authorizationMode = (yield* optional("authorizationMode", given.authorizationMode, isMode, "expected SSWS or Bearer")) ??
-      "SSWS"
+    const authorizationMode =
+      (yield* optional("authorizationMode", given.authorizationMode, isMode, "expected SSWS, Bearer or PrivateKey")) ?? "SSWS"
+    const credential = yield* Either.mapLeft(
+      checkCredential(given, authorizationMode, orgUrl),
+      ({ detail, setting }) => refuse(setting, detail)
+    )
     const timeout = yield* duration("requestTimeout", given.requestTimeout ?? defaultRequestTimeout)
     const maxRetries = yield* decodeSetting("maxRetries", NonNegativeInt, given.maxRetries ?? defaultMaxRetries)
     const maxElapsed = yield* duration("maxElapsed", given.maxElapsed ?? defaultMaxElapsed)
@@ -134,7 +141,7 @@ export const make = (options: OktaConfig.Options): Effect.Effect<OktaConfig.Serv
     yield* optional("transientRetry", given.transientRetry, isSchedule, "expected a Schedule")
     return {
       orgUrl,
-      authorization: Redacted.make(`${authorizationMode} ${token}`),
+      credential,
       authorizationMode,
       requestTimeout: Duration.isZero(timeout) ? Option.none() : Option.some(timeout),
       maxRetries,

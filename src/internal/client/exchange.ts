@@ -5,6 +5,11 @@
  * not a throttle hold), and turned into an `OktaResponse` or the status's tagged error, with every known
  * secret scrubbed from what the server sent.
  *
+ * The API credential comes from the `Authorizer` once the throttle has let the request go, so that
+ * a held request never leaves with a token (or a DPoP proof) that aged while it waited. A 401 to an
+ * OAuth token is shown to the authorizer: when it asks for a replay (it renewed the token, or the
+ * server sent a DPoP nonce) the request is authorized and sent once more, outside the first permit.
+ *
  * The platform client's own span is always off: it records every request and response header, and on
  * a transport failure an error whose request, serialised outside its fiber, shows the `Authorization`
  * header in full. With `propagateTraceHeaders` this module opens the `http.client <METHOD>` span
@@ -13,6 +18,7 @@
 import * as Headers from "@effect/platform/Headers"
 import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
 import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -22,7 +28,8 @@ import type { OktaConfig } from "../../OktaConfig.js"
 import type { ExecuteError, OktaRequest, OktaResponse } from "../../OktaHttpClient.js"
 import * as OktaError from "../../OktaError.js"
 import * as RateLimit from "../../RateLimit.js"
-import type { Scrub } from "./secretScrubber.js"
+import type { AuthorizationHeaders, Authorizer } from "./authorizer.js"
+import { makeScrub, type Scrub } from "./secretScrubber.js"
 import { statusError } from "./statusError.js"
 import type { HoldPolicy, SpentWindow, Throttle } from "./throttle.js"
 import { describeTransportFailure } from "./transportDetail.js"
@@ -43,6 +50,9 @@ export type Exchange = <Documented extends OktaError.DocumentedTag>(
   deadlineMillis: number,
   scrub: Scrub
 ) => Effect.Effect<OktaResponse, ExecuteError<Documented>>
+
+/** A 401 that the authorizer wants replayed once (a renewed OAuth token, or a DPoP nonce). */
+class ReplayRequested extends Data.TaggedError("ReplayRequested")<{ readonly unauthorized: OktaError.Unauthorized }> {}
 
 /** What a throttled call fails with when it is refused (a 429 spent its window) or its wait would pass its deadline. */
 const heldSummary = {
@@ -155,11 +165,12 @@ const holdPolicy = <Documented extends OktaError.DocumentedTag>(
   }
 }
 
-/** Builds the exchange over `transport` (the platform's `HttpClient` or undici, see transport.ts). */
+/** Builds the exchange over `transport` (the platform's `HttpClient` or undici, see transport.ts), its API credential from `authorizer`. */
 export const makeExchange = (
   config: OktaConfig.Service,
   transport: Transport,
-  throttle: Throttle | undefined
+  throttle: Throttle | undefined,
+  authorizer: Authorizer
 ): Exchange => {
   const baseHeaders = { accept: "application/json", "user-agent": config.userAgent }
   const timeoutDetail = Option.match(config.requestTimeout, {
@@ -167,30 +178,68 @@ export const makeExchange = (
     onSome: (timeout) => `no complete answer within ${Duration.format(timeout)}`
   })
 
-  return <Documented extends OktaError.DocumentedTag>(
+  /**
+   * One send of the request: with the cookie (`/me`), or with the credential `authorize` gives once
+   * the throttle lets it go. `mayReplay`: a 401 to it may ask the authorizer for a replay.
+   */
+  const sendOnce = <Documented extends OktaError.DocumentedTag>(
     request: OktaRequest<Documented>,
     attempt: Attempt,
-    deadlineMillis: number,
-    scrub: Scrub
-  ): Effect.Effect<OktaResponse, ExecuteError<Documented>> => {
-    const where = { method: request.method, path: request.pathTemplate }
-    const family = request.rateLimitFamily ?? request.pathTemplate
-    const headers: Record<string, string> = request.credential === "apiToken"
-      ? { ...baseHeaders, authorization: Redacted.value(config.authorization) }
+    scrub: Scrub,
+    mayReplay: boolean
+  ): Effect.Effect<OktaResponse, ExecuteError<Documented> | ReplayRequested> => {
+    const fixed: Record<string, string> = request.credential === "apiToken"
+      ? { ...baseHeaders }
       : { ...baseHeaders, cookie: request.credential.header }
     if (attempt.count > 0) {
-      headers["x-okta-retry-count"] = String(attempt.count)
-      if (attempt.retryFor !== undefined) headers["x-okta-retry-for"] = scrub(attempt.retryFor)
+      fixed["x-okta-retry-count"] = String(attempt.count)
+      if (attempt.retryFor !== undefined) fixed["x-okta-retry-for"] = scrub(attempt.retryFor)
     }
+    const authorized = request.credential === "apiToken"
+      ? authorizer.authorize({ method: request.method, url: config.orgUrl + request.path })
+      : Effect.succeed(undefined)
+    return Effect.flatMap(authorized, (used) => {
+      const headers = used === undefined ? fixed : { ...fixed, ...credentialHeaders(used) }
+      // What this request carries besides the config's secrets (an OAuth token, a DPoP proof).
+      const scrubAll = used === undefined || used.secrets.length === 0 ? scrub : composeScrub(scrub, makeScrub(used.secrets))
+      return exchangeWith(request, headers, scrubAll, mayReplay ? used : undefined)
+    })
+  }
 
-    const answer = answerOf(request, config.maxResponseBytes, scrub)
+  const exchangeWith = <Documented extends OktaError.DocumentedTag>(
+    request: OktaRequest<Documented>,
+    headers: Record<string, string>,
+    scrub: Scrub,
+    replayable: AuthorizationHeaders | undefined
+  ): Effect.Effect<OktaResponse, ExecuteError<Documented> | ReplayRequested> => {
+    const where = { method: request.method, path: request.pathTemplate }
+    const family = request.rateLimitFamily ?? request.pathTemplate
+    const answered = answerOf(request, config.maxResponseBytes, scrub)
+    const answer = (
+      response: WireAnswer,
+      rateLimit: RateLimit.RateLimitHeaders
+    ): Effect.Effect<OktaResponse, ExecuteError<Documented> | ReplayRequested> =>
+      replayable === undefined || response.status !== 401
+        ? answered(response, response.body, rateLimit)
+        : Effect.catchIf(
+          answered(response, response.body, rateLimit),
+          (error): error is OktaError.Unauthorized => error instanceof OktaError.Unauthorized,
+          (unauthorized) =>
+            Effect.flatMap(
+              authorizer.onUnauthorized(response.headers, replayable),
+              (decision): Effect.Effect<never, OktaError.Unauthorized | ReplayRequested> =>
+                decision === "replay" ? Effect.fail(new ReplayRequested({ unauthorized })) : Effect.fail(unauthorized)
+            )
+        )
 
     const transportError = (failure: WireFailure) =>
       failure._tag === "Timeout"
         ? new OktaError.TransportError({ ...where, reason: "Timeout", detail: timeoutDetail })
         : new OktaError.TransportError({ ...where, reason: "Connection", detail: describeTransportFailure(failure.cause, scrub) })
 
-    const send = (traceHeaders: Headers.Headers | undefined): Effect.Effect<OktaResponse, ExecuteError<Documented>> => {
+    const send = (
+      traceHeaders: Headers.Headers | undefined
+    ): Effect.Effect<OktaResponse, ExecuteError<Documented> | ReplayRequested> => {
       const received = Effect.mapError(
         transport({
           method: request.method,
@@ -203,7 +252,7 @@ export const makeExchange = (
       )
       return Effect.flatMap(received, (response) => {
         const rateLimit = RateLimit.fromHeaders(response.headers)
-        if (throttle === undefined) return answer(response, response.body, rateLimit)
+        if (throttle === undefined) return answer(response, rateLimit)
         return Effect.clockWith((clock) =>
           Effect.zipRight(
             throttle.observe(family, {
@@ -212,16 +261,45 @@ export const makeExchange = (
               body: response.status === 429 ? response.body : undefined,
               rateLimit
             }, clock.unsafeCurrentTimeMillis()),
-            answer(response, response.body, rateLimit)
+            answer(response, rateLimit)
           )
         )
       })
     }
 
     // The request timeout is the transport's (a deadline on the layer's sweeper): no fiber per call.
-    const traced = config.propagateTraceHeaders ? tracedExchange(request, config.orgUrl, send) : send(undefined)
-    if (throttle === undefined) return traced
+    return config.propagateTraceHeaders ? tracedExchange(request, config.orgUrl, send) : send(undefined)
+  }
 
-    return throttle.run(family, traced, holdPolicy(request, deadlineMillis, scrub))
+  return <Documented extends OktaError.DocumentedTag>(
+    request: OktaRequest<Documented>,
+    attempt: Attempt,
+    deadlineMillis: number,
+    scrub: Scrub
+  ): Effect.Effect<OktaResponse, ExecuteError<Documented>> => {
+    const family = request.rateLimitFamily ?? request.pathTemplate
+    const once = (mayReplay: boolean) => {
+      const sent = sendOnce(request, attempt, scrub, mayReplay)
+      return throttle === undefined
+        ? sent
+        : throttle.run<OktaResponse, ExecuteError<Documented> | ReplayRequested, never>(
+          family,
+          sent,
+          holdPolicy(request, deadlineMillis, scrub)
+        )
+    }
+    return Effect.catchAll(once(true), (error) =>
+      error instanceof ReplayRequested
+        ? Effect.mapError(once(false), (again) => again instanceof ReplayRequested ? again.unauthorized : again)
+        : Effect.fail(error))
   }
 }
+
+/** The headers of an authorized request: `Authorization`, and `DPoP` with DPoP-bound tokens. */
+const credentialHeaders = (used: AuthorizationHeaders): Record<string, string> =>
+  used.dpop === undefined
+    ? { authorization: Redacted.value(used.authorization) }
+    : { authorization: Redacted.value(used.authorization), dpop: Redacted.value(used.dpop) }
+
+/** Both scrubbers, one after the other. */
+const composeScrub = (first: Scrub, second: Scrub): Scrub => (text) => second(first(text))

@@ -14,7 +14,9 @@ import * as Record from "effect/Record"
 import * as Schema from "effect/Schema"
 import { endpoints } from "../../internal/client/endpoints.js"
 import { answer } from "./answerRequest.js"
+import type { FakeOktaAuth } from "../FakeOktaAuth.js"
 import { credentialOf } from "./credential.js"
+import { oauthCredential } from "./oauth/emulatorAccess.js"
 import { isCurrentOperation, isRefreshOperation, type Operation, operations } from "./operation.js"
 import type { Org } from "./org.js"
 import type { Request } from "./protocol.js"
@@ -70,16 +72,25 @@ const knownPath = new RegExp(
 
 const minimal = /(^|[,;\s])return=minimal\b/
 
-/** The API routes of an emulator at `baseUrl` on `org`, accepting `apiToken`. */
-export const apiRoutes = (org: Org, baseUrl: string, apiToken: string) => {
+/**
+ * The API routes of an emulator at `baseUrl` on `org`, accepting `apiToken`, and with a
+ * `FakeOktaAuth` the OAuth tokens it issued (scopes, DPoP) on every operation but `/me`.
+ */
+export const apiRoutes = (org: Org, baseUrl: string, apiToken: string, auth: Option.Option<FakeOktaAuth.Service>) => {
   const handler = (operation: Operation) =>
     Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
       const fields = yield* readers[operation](request, yield* HttpRouter.params)
+      let credential = credentialOf(request.headers["authorization"], apiToken)
+      if (Option.isSome(auth) && !isCurrentOperation[operation]) {
+        const oauth = yield* oauthCredential(auth.value, operation, request, baseUrl)
+        if (HttpServerResponse.isServerResponse(oauth)) return oauth
+        if (oauth !== undefined) credential = oauth
+      }
       const reply = yield* answer(org, {
         ...fields,
         operation,
-        credential: credentialOf(request.headers["authorization"], apiToken),
+        credential,
         ...(isCurrentOperation[operation] ? { cookie: request.cookies["sid"] ?? request.cookies["idx"] } : {}),
         wire: true
       })

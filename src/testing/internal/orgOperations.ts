@@ -38,6 +38,11 @@ const invalidToken = (requestId: string): Outcome => ({
   body: errorBody(requestId, "E0000011", "Invalid token provided")
 })
 
+const insufficientScope = (requestId: string): Outcome => ({
+  status: 403,
+  body: errorBody(requestId, "E0000006", "You do not have permission to perform the requested action")
+})
+
 type Handler = (state: OrgState, request: Request, requestId: string, at: number) => Outcome
 
 /** The session named by the request's id, or by its cookie for `/me` (which must come without a credential). */
@@ -94,10 +99,13 @@ const handlers: { readonly [K in Operation]: Handler } = {
 }
 
 /**
- * Carries out an admitted request. The `/me` operations are looked up by the cookie alone; every
- * other one needs a valid API credential (else 401 E0000011).
+ * Carries out an admitted request (so a refused one is counted and carries the rate-limit headers).
+ * The `/me` operations are looked up by the cookie alone; every other one needs a valid API
+ * credential (else 401 E0000011), and an OAuth token without the operation's scope gets 403 E0000006.
  */
 export const carryOut = (state: OrgState, request: Request, requestId: string, at: number): Outcome =>
-  !isCurrentOperation[request.operation] && request.credential !== "valid"
-    ? invalidToken(requestId)
-    : handlers[request.operation](state, request, requestId, at)
+  isCurrentOperation[request.operation] || request.credential === "valid"
+    ? handlers[request.operation](state, request, requestId, at)
+    : request.credential === "insufficientScope"
+    ? insufficientScope(requestId)
+    : invalidToken(requestId)

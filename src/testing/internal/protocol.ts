@@ -10,9 +10,10 @@ import type { Operation } from "./operation.js"
 
 /**
  * What a caller presented: a valid API credential, a wrong one, or none (the `/me` operations must
- * come with none: Okta does not take an API credential there).
+ * come with none: Okta does not take an API credential there). `insufficientScope`: a valid OAuth
+ * token without the operation's scope (`FakeOktaAuth`), answered 403 E0000006.
  */
-export type Credential = "valid" | "invalid" | "none"
+export type Credential = "valid" | "invalid" | "none" | "insufficientScope"
 
 /**
  * One API request. Ids are raw strings, as they arrive on the wire. `wire: true` lets the wire faults
