@@ -13,6 +13,8 @@ import { decodePrivateKeySettings } from "./oauth/privateKeySettings.js"
 export interface CredentialProblem {
   readonly setting: string
   readonly detail: string
+  /** The setting was not given at all (a `ConfigError.MissingData`, not an `InvalidData`). */
+  readonly missing?: true
 }
 
 /** The credential of `mode`, or the setting that stops it. */
@@ -28,7 +30,11 @@ export const checkCredential = (
     })
   }
   if (given.token === undefined) {
-    return Either.left({ setting: "token", detail: `is missing: a Redacted string (Redacted.make) is required with ${mode}` })
+    return Either.left({
+      setting: "token",
+      detail: `is missing: a Redacted string (Redacted.make) is required with ${mode}`,
+      missing: true
+    })
   }
   return Either.match(checkApiToken(given.token), {
     onLeft: (detail) => Either.left({ setting: "token", detail }),

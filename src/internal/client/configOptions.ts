@@ -121,7 +121,10 @@ export const make = (options: OktaConfig.Options): Effect.Effect<OktaConfig.Serv
       (yield* optional("authorizationMode", given.authorizationMode, isMode, "expected SSWS, Bearer or PrivateKey")) ?? "SSWS"
     const credential = yield* Either.mapLeft(
       checkCredential(given, authorizationMode, orgUrl),
-      ({ detail, setting }) => refuse(setting, detail)
+      ({ detail, missing, setting }) =>
+        missing === true
+          ? ConfigError.MissingData([environmentNames[setting] ?? setting], `${setting}: ${detail}`)
+          : refuse(setting, detail)
     )
     const timeout = yield* duration("requestTimeout", given.requestTimeout ?? defaultRequestTimeout)
     const maxRetries = yield* decodeSetting("maxRetries", NonNegativeInt, given.maxRetries ?? defaultMaxRetries)
