@@ -73,7 +73,10 @@ export class AccessToken extends Context.Tag("effect-okta-sessions/OktaAuth/Acce
   AccessToken.Service
 >() {}
 
-/** @since 0.2.0 */
+/**
+ * @since 0.2.0
+ * @category models
+ */
 export declare namespace AccessToken {
   /**
    * @since 0.2.0

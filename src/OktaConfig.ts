@@ -26,6 +26,7 @@ import type * as Retry from "./Retry.js"
  * 2.0 private-key client credentials, the access token fetched and renewed by the client (`OktaAuth`).
  *
  * @since 0.1.0
+ * @category models
  */
 export type AuthorizationMode = "SSWS" | "Bearer" | "PrivateKey"
 
@@ -33,16 +34,21 @@ export type AuthorizationMode = "SSWS" | "Bearer" | "PrivateKey"
  * The configuration service. Read it with `yield* OktaConfig`; provide it with `layer` or `layerConfig`.
  *
  * @since 0.1.0
+ * @category tags
  */
 export class OktaConfig extends Context.Tag("effect-okta-sessions/OktaConfig")<OktaConfig, OktaConfig.Service>() {}
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export declare namespace OktaConfig {
   /**
    * What a user sets. Only `orgUrl` and `token` are required; with `authorizationMode: "PrivateKey"`,
    * `clientId`, `scopes` and `privateKey` instead of `token` (`OktaAuth.PrivateKeyOptions`).
    *
    * @since 0.1.0
+   * @category models
    */
   export interface Options extends PrivateKeyOptions {
     /**
@@ -107,6 +113,7 @@ export declare namespace OktaConfig {
    * The checked, normalised configuration.
    *
    * @since 0.1.0
+   * @category models
    */
   export interface Service {
     /** The org's origin, e.g. `https://dev-123.okta.com`. */
@@ -170,6 +177,7 @@ export const defaultMaxResponseBytes: number = Options.defaultMaxResponseBytes
  * whitespace, a non-boolean flag are all refused rather than read as something else.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make: (options: OktaConfig.Options) => Effect.Effect<OktaConfig.Service, ConfigError.ConfigError> =
   Options.make
@@ -188,6 +196,7 @@ export const make: (options: OktaConfig.Options) => Effect.Effect<OktaConfig.Ser
  * })
  * ```
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (options: OktaConfig.Options): Layer.Layer<OktaConfig, ConfigError.ConfigError> =>
   Layer.effect(OktaConfig, make(options))
@@ -205,6 +214,7 @@ export const layer = (options: OktaConfig.Options): Layer.Layer<OktaConfig, Conf
  * (an okta.yaml one gives `okta.client.scopes` as `OKTA_CLIENT_SCOPES`, its list joined with commas).
  *
  * @since 0.1.0
+ * @category utils
  */
 export const fromEnv: Config.Config<OktaConfig.Options> = Environment.fromEnv
 
@@ -225,6 +235,7 @@ export const fromEnv: Config.Config<OktaConfig.Options> = Environment.fromEnv
  * const AppConfigLive = OktaConfig.layerConfig({ orgUrl: Config.string("APP_OKTA_URL"), token: Config.redacted("APP_OKTA_TOKEN") })
  * ```
  * @since 0.1.0
+ * @category layers
  */
 export const layerConfig = (
   config: Config.Config.Wrap<OktaConfig.Options> = fromEnv

@@ -15,18 +15,23 @@ import { RateLimitHeaders } from "./RateLimit.js"
  * One entry of `errorCauses`.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ErrorCause = Schema.Struct({
   errorSummary: Schema.optional(Schema.String)
 }).annotations({ identifier: "ErrorCause" })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ErrorCause = typeof ErrorCause.Type
 
 /**
  * The JSON body Okta sends with an error status. No field is required.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const OktaErrorBody = Schema.Struct({
   errorCode: Schema.optional(Schema.String),
@@ -36,7 +41,10 @@ export const OktaErrorBody = Schema.Struct({
   errorCauses: Schema.optional(Schema.Array(ErrorCause))
 }).annotations({ identifier: "OktaErrorBody" })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type OktaErrorBody = typeof OktaErrorBody.Type
 
 /** Where a request went: enough to find it in logs and spans, with no id or secret in it. */
@@ -78,6 +86,7 @@ const statusMessage = (error: StatusErrorFields): string => {
  * 400: Okta refused the request as invalid (E0000001).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", statusFields) {
   override get message(): string {
@@ -89,6 +98,7 @@ export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", s
  * 401: the credential is missing, invalid or expired, or a session token was already used (E0000011).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", statusFields) {
   override get message(): string {
@@ -100,6 +110,7 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
  * 403: the credential lacks the permission or scope (E0000006).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", statusFields) {
   override get message(): string {
@@ -111,6 +122,7 @@ export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", stat
  * 404: no such session or user, or the session expired or was revoked (E0000007). Okta does not say which.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", statusFields) {
   override get message(): string {
@@ -122,6 +134,7 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", statusF
  * 429: a rate limit was hit (E0000047). `rateLimit` holds the response's `X-Rate-Limit-*` and `Date`.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()("TooManyRequests", {
   ...statusFields,
@@ -136,6 +149,7 @@ export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()("TooM
  * 5xx: Okta failed (E0000009) or a proxy in front of it did (502, 503, 504). `status` says which.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class ServerError extends Schema.TaggedError<ServerError>()("ServerError", statusFields) {
   override get message(): string {
@@ -147,6 +161,7 @@ export class ServerError extends Schema.TaggedError<ServerError>()("ServerError"
  * Any status the operation does not document (a 3xx redirect, a 409, a 400 where none is expected).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>()("UnexpectedStatus", statusFields) {
   override get message(): string {
@@ -159,6 +174,7 @@ export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>()("Un
  * or the response body was larger than the configured cap.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
   ...requestFields,
@@ -176,6 +192,7 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
  * field missing). `detail` says what was wrong; the body itself is not kept.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class DecodeError extends Schema.TaggedError<DecodeError>()("DecodeError", {
   ...requestFields,
@@ -231,6 +248,7 @@ export class InvalidArgument extends Schema.TaggedError<InvalidArgument>()("Inva
  * with `authorizationMode: "PrivateKey"`: the token endpoint refused or did not answer.
  *
  * @since 0.1.0
+ * @category errors
  */
 export type CommonError = Unauthorized | ServerError | UnexpectedStatus | TransportError | DecodeError | TokenError
 
@@ -238,6 +256,7 @@ export type CommonError = Unauthorized | ServerError | UnexpectedStatus | Transp
  * The documented statuses that differ between operations, by tag.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface DocumentedErrors {
   readonly BadRequest: BadRequest
@@ -250,6 +269,7 @@ export interface DocumentedErrors {
  * A tag of `DocumentedErrors`.
  *
  * @since 0.1.0
+ * @category models
  */
 export type DocumentedTag = keyof DocumentedErrors
 
@@ -257,5 +277,6 @@ export type DocumentedTag = keyof DocumentedErrors
  * Every error this library's operations fail with.
  *
  * @since 0.1.0
+ * @category errors
  */
 export type OktaError = CommonError | DocumentedErrors[DocumentedTag] | InvalidArgument

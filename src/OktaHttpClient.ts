@@ -68,6 +68,7 @@ export interface OktaRequest<Documented extends OktaError.DocumentedTag> {
  * A 2xx answer, its body read in full (and capped).
  *
  * @since 0.1.0
+ * @category models
  */
 export interface OktaResponse {
   readonly status: number
@@ -81,6 +82,7 @@ export interface OktaResponse {
  * The errors of a request that documents `Documented`.
  *
  * @since 0.1.0
+ * @category errors
  */
 export type ExecuteError<Documented extends OktaError.DocumentedTag> =
   | OktaError.DocumentedErrors[Documented]
@@ -94,15 +96,22 @@ export type ExecuteError<Documented extends OktaError.DocumentedTag> =
  * Okta's HTTP client service.
  *
  * @since 0.1.0
+ * @category tags
  */
 export class OktaHttpClient extends Context.Tag("effect-okta-sessions/OktaHttpClient")<
   OktaHttpClient,
   OktaHttpClient.Service
 >() {}
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export declare namespace OktaHttpClient {
-  /** @since 0.1.0 */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   export interface Service {
     /** Sends one request; succeeds with a 2xx answer, fails with the status's tagged error. */
     readonly execute: <Documented extends OktaError.DocumentedTag>(

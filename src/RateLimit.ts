@@ -23,6 +23,7 @@ import { NonNegativeDuration, NonNegativeInt, PositiveDuration } from "./interna
  * of some responses, and a malformed value is dropped rather than failing the call.
  *
  * @since 0.1.0
+ * @category models
  */
 export class RateLimitHeaders extends Schema.Class<RateLimitHeaders>("RateLimitHeaders")({
   /** Requests allowed in the window (`X-Rate-Limit-Limit`). */
@@ -51,6 +52,7 @@ const nonNegativeInteger = (text: string): number | undefined => {
  * The smallest valid integer of a header that may be repeated (joined with `,`), if any.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const parseSmallestInteger = (value: string | undefined): number | undefined => {
   if (value === undefined) return undefined
@@ -67,6 +69,7 @@ export const parseSmallestInteger = (value: string | undefined): number | undefi
  * An HTTP `Date` header in epoch milliseconds, or `undefined` when absent or unreadable.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const parseHttpDate = (value: string | undefined): number | undefined => {
   if (value === undefined) return undefined
@@ -78,6 +81,7 @@ export const parseHttpDate = (value: string | undefined): number | undefined => 
  * Reads the rate-limit headers and `Date` of a response.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const fromHeaders = (headers: Headers.Headers): RateLimitHeaders => {
   const limit = parseSmallestInteger(headers["x-rate-limit-limit"])
@@ -263,6 +267,7 @@ export const defaultRateLimitRetrySchedule: Schedule.Schedule<Duration.Duration,
  * flight.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface ThrottleOptions {
   /** Requests in flight at once, across all families. Default 32. */
@@ -279,6 +284,7 @@ export interface ThrottleOptions {
  * The throttle's settings, checked and with defaults resolved.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface ThrottleSettings {
   readonly maxConcurrency: number
@@ -293,6 +299,7 @@ export interface ThrottleSettings {
  * server-minus-local clock offset seen, to within about the network delay.
  *
  * @since 0.1.0
+ * @category defaults
  */
 export const defaultThrottle: ThrottleSettings = {
   maxConcurrency: 32,

@@ -23,6 +23,7 @@ import * as OktaError from "./OktaError.js"
  * The failures `transientSchedule` retries.
  *
  * @since 0.1.0
+ * @category errors
  */
 export type TransientError = OktaError.ServerError | OktaError.TransportError
 
@@ -31,6 +32,7 @@ export type TransientError = OktaError.ServerError | OktaError.TransportError
  * Okta's own failure on this request and is not retried.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const transientStatuses: ReadonlySet<number> = new Set([502, 503, 504])
 
@@ -39,6 +41,7 @@ export const transientStatuses: ReadonlySet<number> = new Set([502, 503, 504])
  * connection failure or a timeout; not a body over the size cap, which would only happen again).
  *
  * @since 0.1.0
+ * @category utils
  */
 export const isTransient = (error: unknown): error is TransientError =>
   (error instanceof OktaError.ServerError && transientStatuses.has(error.status)) ||
@@ -48,6 +51,7 @@ export const isTransient = (error: unknown): error is TransientError =>
  * Settings of `transientSchedule`. Every field is optional; `defaultTransientOptions` holds the defaults.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface TransientOptions {
   /** Retries of one call after transient failures. Default 2; 0 means none. */
@@ -65,6 +69,7 @@ export interface TransientOptions {
  * delay jittered by a random factor between 0.8 and 1.2.
  *
  * @since 0.1.0
+ * @category defaults
  */
 export const defaultTransientOptions = {
   maxRetries: 2,
@@ -97,6 +102,7 @@ const durationOf = (input: Duration.DurationInput): Duration.Duration => {
  * const patient = Retry.transientSchedule({ maxRetries: 5, maxBackoff: "10 seconds" })
  * ```
  * @since 0.1.0
+ * @category schedules
  */
 export const transientSchedule = (
   options: TransientOptions = {}
@@ -118,6 +124,7 @@ export const transientSchedule = (
  * `transientSchedule()` with `defaultTransientOptions`: what a client uses unless `OktaConfig` says otherwise.
  *
  * @since 0.1.0
+ * @category defaults
  */
 export const defaultTransientSchedule: Schedule.Schedule<Duration.Duration, TransientError> = transientSchedule()
 

@@ -22,6 +22,7 @@ import { cookieValuePattern, idPattern, isRouteName } from "./internal/client/pa
  * const checked = Schema.decodeUnknown(Session.SessionId)("a/b") // fails with a ParseError
  * ```
  * @since 0.1.0
+ * @category schemas
  */
 export const SessionId = Schema.String.pipe(
   Schema.pattern(idPattern, {
@@ -31,7 +32,10 @@ export const SessionId = Schema.String.pipe(
   Schema.brand("SessionId")
 ).annotations({ identifier: "SessionId" })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type SessionId = typeof SessionId.Type
 
 /**
@@ -39,6 +43,7 @@ export type SessionId = typeof SessionId.Type
  * characters, and not a route name such as `me` (`/api/v1/users/me` is the caller, not an id).
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const UserId = Schema.String.pipe(
   Schema.pattern(idPattern, {
@@ -48,7 +53,10 @@ export const UserId = Schema.String.pipe(
   Schema.brand("UserId")
 ).annotations({ identifier: "UserId" })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type UserId = typeof UserId.Type
 
 /**
@@ -56,6 +64,7 @@ export type UserId = typeof UserId.Type
  * `,`, space, quote or backslash can smuggle another cookie or header into the request.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const CookieValue = Schema.String.pipe(
   Schema.pattern(cookieValuePattern, {
@@ -64,7 +73,10 @@ export const CookieValue = Schema.String.pipe(
   Schema.brand("CookieValue")
 ).annotations({ identifier: "CookieValue" })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type CookieValue = typeof CookieValue.Type
 
 /**
@@ -78,6 +90,7 @@ export type CookieValue = typeof CookieValue.Type
  * const cookie = Session.SessionCookie.make({ name: "sid", value: Session.CookieValue.make("abcde-123") })
  * ```
  * @since 0.1.0
+ * @category models
  */
 export class SessionCookie extends Schema.Class<SessionCookie>("SessionCookie")({
   name: Schema.Literal("sid", "idx"),
@@ -93,16 +106,21 @@ export class SessionCookie extends Schema.Class<SessionCookie>("SessionCookie")(
  * Session status. Known values are typed; a value Okta adds later decodes as an `UnknownValue` string.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const SessionStatus = openEnum("SessionStatus", ["ACTIVE", "MFA_ENROLL", "MFA_REQUIRED"])
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type SessionStatus = typeof SessionStatus.Type
 
 /**
  * An authentication method reference (`amr`). Unknown values decode as strings.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const AuthenticationMethod = openEnum("AuthenticationMethod", [
   "fpt",
@@ -119,13 +137,17 @@ export const AuthenticationMethod = openEnum("AuthenticationMethod", [
   "tel"
 ])
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type AuthenticationMethod = typeof AuthenticationMethod.Type
 
 /**
  * The kind of identity provider that authenticated the session. Unknown values decode as strings.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const IdentityProviderType = openEnum("IdentityProviderType", [
   "ACTIVE_DIRECTORY",
@@ -135,13 +157,17 @@ export const IdentityProviderType = openEnum("IdentityProviderType", [
   "SOCIAL"
 ])
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type IdentityProviderType = typeof IdentityProviderType.Type
 
 /**
  * The identity provider of a session: its id (the org id when `type` is `OKTA`) and type.
  *
  * @since 0.1.0
+ * @category models
  */
 export class IdentityProvider extends Schema.Class<IdentityProvider>("IdentityProvider")({
   id: Schema.optional(Schema.String),
@@ -152,6 +178,7 @@ export class IdentityProvider extends Schema.Class<IdentityProvider>("IdentityPr
  * A HAL link object. `href` is optional here because the spec's own examples leave it out of `self`.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Link = Schema.Struct({
   href: Schema.optional(Schema.String),
@@ -161,7 +188,10 @@ export const Link = Schema.Struct({
   hints: Schema.optional(Schema.Struct({ allow: Schema.optional(Schema.Array(Schema.String)) }))
 }).annotations({ identifier: "Link" })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Link = typeof Link.Type
 
 /**
@@ -169,6 +199,7 @@ export type Link = typeof Link.Type
  * (where the spec's examples misplace the self link) is kept too.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const SessionLinks = Schema.Struct({
   self: Schema.optional(Link),
@@ -177,7 +208,10 @@ export const SessionLinks = Schema.Struct({
   href: Schema.optional(Schema.String)
 }).annotations({ identifier: "SessionLinks" })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type SessionLinks = typeof SessionLinks.Type
 
 /** A timestamp that Okta may omit or send as `null`. */
@@ -188,6 +222,7 @@ const OptionalTimestamp = Schema.optionalWith(Schema.DateTimeUtc, { nullable: tr
  * Okta and required here; the rest may be absent (and the verification times `null`).
  *
  * @since 0.1.0
+ * @category models
  */
 export class Session extends Schema.Class<Session>("Session")({
   id: SessionId,
@@ -209,6 +244,7 @@ export class Session extends Schema.Class<Session>("Session")({
  * in memory and only revealed when the body is encoded for the wire.
  *
  * @since 0.1.0
+ * @category models
  */
 export class CreateSessionRequest extends Schema.Class<CreateSessionRequest>("CreateSessionRequest")({
   sessionToken: Schema.Redacted(Schema.String)

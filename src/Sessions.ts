@@ -21,6 +21,7 @@ import type { Session, SessionCookie, SessionId, UserId } from "./Session.js"
  * (`oauthTokens=false`, `forgetDevices=true`).
  *
  * @since 0.1.0
+ * @category models
  */
 export interface RevokeUserSessionsOptions {
   /** Also revoke the OpenID Connect and OAuth refresh and access tokens issued to the user. */
@@ -44,12 +45,19 @@ export interface RevokeUserSessionsOptions {
  * }).pipe(Effect.catchTag("NotFound", () => Effect.succeed(undefined)))
  * ```
  * @since 0.1.0
+ * @category tags
  */
 export class Sessions extends Context.Tag("effect-okta-sessions/Sessions")<Sessions, Sessions.Service>() {}
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export declare namespace Sessions {
-  /** @since 0.1.0 */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   export interface Service {
     /** `POST /api/v1/sessions`: exchanges a one-time session token for a session. Never retried. */
     readonly createSession: (
@@ -168,6 +176,7 @@ export type RevokeUserSessionsError = OperationError<"revokeUserSessions">
  * part of its request; the endpoint table and `makeOperations` do the rest (span, checks, call, decode).
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHttpClient> = Effect.gen(function*() {
   const { empty, session } = Operation.makeOperations(yield* OktaHttpClient.OktaHttpClient)
@@ -203,6 +212,7 @@ export const make: Effect.Effect<Sessions.Service, never, OktaHttpClient.OktaHtt
  * )
  * ```
  * @since 0.1.0
+ * @category layers
  */
 export const layer: Layer.Layer<Sessions, never, OktaConfig | HttpClient.HttpClient> = Layer.effect(
   Sessions,

@@ -134,5 +134,15 @@ export * as KeepaliveStore from "./KeepaliveStore.js"
  */
 export * as InvalidOptions from "./InvalidOptions.js"
 
-/** OAuth 2.0 for service apps: private-key client credentials, DPoP, the token endpoint's error. @since 0.2.0 */
+/**
+
+ * OAuth 2.0 for service apps: private-key client credentials, DPoP, the token endpoint's error.
+
+ *
+
+ * @since 0.2.0
+
+ * @category modules
+
+ */
 export * as OktaAuth from "./OktaAuth.js"

@@ -54,7 +54,10 @@ export class FakeOktaAuth extends Context.Tag("effect-okta-sessions/testing/Fake
   FakeOktaAuth.Service
 >() {}
 
-/** @since 0.2.0 */
+/**
+ * @since 0.2.0
+ * @category models
+ */
 export declare namespace FakeOktaAuth {
   /**
    * Options of `layer`.

@@ -128,6 +128,7 @@ export const make = (
  * The emulator as a scoped layer on the `FakeOkta` in context.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (
   options?: OktaEmulator.Options
@@ -144,6 +145,7 @@ export const layer = (
  * const EmulatorLive = OktaEmulator.layerWithFakeOkta({ port: 8080 }, { idleWindow: "2 minutes" })
  * ```
  * @since 0.1.0
+ * @category layers
  */
 export const layerWithFakeOkta = (
   options?: OktaEmulator.Options,
@@ -155,6 +157,7 @@ export const layerWithFakeOkta = (
  * `OktaConfig` pointed at the emulator in context, with its API token. Other options as in `OktaConfig.layer`.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layerConfig = (
   options?: Omit<OktaConfig.OktaConfig.Options, "orgUrl" | "token" | "authorizationMode">
@@ -179,6 +182,7 @@ export const layerConfig = (
  * )
  * ```
  * @since 0.1.0
+ * @category layers
  */
 export const layerClient = (
   options?: Omit<OktaConfig.OktaConfig.Options, "orgUrl" | "token" | "authorizationMode">

@@ -44,5 +44,15 @@ export * as InMemorySessions from "./InMemorySessions.js"
  */
 export * as OktaEmulator from "./OktaEmulator.js"
 
-/** The fake org's OAuth 2.0 authorization server (client assertions, DPoP, scopes). @since 0.2.0 */
+/**
+
+ * The fake org's OAuth 2.0 authorization server (client assertions, DPoP, scopes).
+
+ *
+
+ * @since 0.2.0
+
+ * @category modules
+
+ */
 export * as FakeOktaAuth from "./FakeOktaAuth.js"
