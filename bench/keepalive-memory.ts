@@ -65,7 +65,7 @@ const program = Effect.gen(function*() {
   const stats = yield* keepalive.stats
   const rssDelta = after.rss - before.rss
   const heapDelta = after.heapUsed - before.heapUsed
-  console.log(`tracked ${stats.tracked} sessions (added ${added} in ${addMillis} ms; ${stats.capacity} slots)`)
+  console.log(`tracked ${stats.tracked} sessions (added ${added} in ${addMillis} ms; ${stats.slots} slots)`)
   console.log(`RSS ${megabytes(after.rss)} (+${megabytes(rssDelta)}), heap used ${megabytes(after.heapUsed)} (+${megabytes(heapDelta)})`)
   console.log(`per session: ${(rssDelta / count).toFixed(0)} bytes of RSS, ${(heapDelta / count).toFixed(0)} bytes of heap`)
 

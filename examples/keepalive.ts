@@ -189,16 +189,14 @@ const keepAlive = (ids: ReadonlyArray<Session.SessionId | Session.Session>, org:
       const revoked = new Set<Session.SessionId>()
       const goneIds = new Set<Session.SessionId>()
       const expired = new Set<Session.SessionId>()
-      const failed: Record<Keepalive.FailureReason, number> = { Forbidden: 0, Rejected: 0, RetriesExhausted: 0, Expired: 0 }
+      const failed: Record<Keepalive.FailureReason, number> = { Forbidden: 0, Rejected: 0, RetriesExhausted: 0 }
       const events = yield* Scope.extend(keepalive.subscribe, workerScope)
       // (forked interruptible: this region is not, so that Ctrl-C still lets the summary print)
       const listener = yield* Queue.take(events).pipe(
         Effect.map((event) => {
           if (event._tag === "Gone") goneIds.add(event.sessionId)
-          if (event._tag === "Failed") {
-            failed[event.reason]++
-            if (event.reason === "Expired") expired.add(event.sessionId)
-          }
+          if (event._tag === "Failed") failed[event.reason]++
+          if (event._tag === "Expired") expired.add(event.sessionId)
         }),
         Effect.forever,
         Effect.interruptible,
