@@ -84,10 +84,12 @@ const onThrottled = (state: WorkerState, attempt: Attempt, error: OktaError.TooM
     const wait = throttleWait(error, now, settings.throttleFallback, settings.maxThrottle)
     state.pausedUntil = Math.max(state.pausedUntil, now + wait)
     yield* state.reporter.throttled(attempt.sessionId, error, wait)
-    // after the pause, or when the session becomes at risk if that is sooner
+    // after the pause, or when the session becomes at risk if that is sooner; throttled again while
+    // at risk, one last try just before the deadline (then `Expired`), never a try per tick
     const expiresAt = state.records.expiresAt(attempt.slot)
     const atRisk = Number.isNaN(expiresAt) ? Number.POSITIVE_INFINITY : expiresAt - settings.safetyMargin
-    yield* tryAgain(state, attempt, Math.min(state.pausedUntil, Math.max(now + settings.tick, atRisk)), now, "Throttled")
+    const wanted = now >= atRisk ? Number.POSITIVE_INFINITY : Math.min(state.pausedUntil, Math.max(now + settings.tick, atRisk))
+    yield* tryAgain(state, attempt, wanted, now, "Throttled")
   })
 
 const onTransient = (

@@ -71,9 +71,10 @@ export const runScheduler = (state: WorkerState): Effect.Effect<never> =>
         state.nextPassAt = now + state.settings.tick
         yield* pass(state, now)
       }
+      // drain old wake-ups first: one offered after this point wakes the sleep below
+      yield* Queue.takeAll(state.wake)
       const wakeAt = nextWake(state, yield* Clock.currentTimeMillis)
       state.sleepingUntil = wakeAt
-      yield* Queue.takeAll(state.wake)
       yield* sleepOrWake(state, wakeAt - (yield* Clock.currentTimeMillis))
     }
   })
