@@ -261,6 +261,14 @@ describe("KeepaliveStore.layerSqlite at start", () => {
       expectStoreError(yield* Effect.exit(startOn({ filename })), "Corrupt")
     }))
 
+  it.scoped("a store with a row edited into something that is not a stored session: Corrupt on load", () =>
+    Effect.gen(function*() {
+      const filename = join(yield* temporaryDirectory, "sessions.db")
+      yield* writeStoreFile(filename, 3)
+      yield* runSql(filename, ["INSERT INTO sessions VALUES ('../etc', 1, 2, 'Added')"])
+      expectStoreError(yield* Effect.exit(startOn({ filename })), "Corrupt")
+    }))
+
   it.scoped("a file another process holds with BEGIN EXCLUSIVE: Locked; once it lets go, the store opens", () =>
     Effect.gen(function*() {
       const filename = join(yield* temporaryDirectory, "sessions.db")
