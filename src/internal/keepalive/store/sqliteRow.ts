@@ -3,29 +3,38 @@
  * does not have the expected shape (a file edited by something else) is `undefined`, which the
  * store reports as `Corrupt` instead of handing the worker a value that is not what its type says.
  *
+ * The check is written out rather than a `Schema.is` of the whole row: on 200,000 rows that took
+ * about 4-7 µs a row here against 0.4-1.5 µs for this one (the id still goes through the
+ * `SessionId` schema), which is seconds at a million sessions on every restart.
+ *
  * @internal
  */
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
-import type { StoredSession } from "../../../KeepaliveStore.js"
+import type { Outcome, StoredSession } from "../../../KeepaliveStore.js"
 import { SessionId } from "../../../Session.js"
 import { OutcomeSchema } from "./validChanges.js"
 
-const StoredRow = Schema.Struct({
-  session_id: SessionId,
-  expires_at: Schema.NullOr(Schema.Number),
-  next_refresh_at: Schema.NullOr(Schema.Number),
-  last_outcome: OutcomeSchema
-})
+const isSessionId = Schema.is(SessionId)
+const isOutcome = Schema.is(OutcomeSchema)
 
-const isStoredRow = Schema.is(StoredRow)
+/** A stored time: a number, or NULL for "not known". */
+const timeOf = (value: unknown): number | undefined | false =>
+  value === null ? undefined : typeof value === "number" ? value : false
 
 /** The row as a `StoredSession`, or `undefined` when it is not one. */
-export const readStoredRow = (row: unknown): StoredSession | undefined =>
-  isStoredRow(row)
-    ? {
-      sessionId: row.session_id,
-      expiresAt: row.expires_at ?? undefined,
-      nextRefreshAt: row.next_refresh_at ?? undefined,
-      lastOutcome: row.last_outcome
-    }
-    : undefined
+export const readStoredRow = (row: unknown): StoredSession | undefined => {
+  if (
+    !Predicate.hasProperty(row, "session_id") || !Predicate.hasProperty(row, "expires_at") ||
+    !Predicate.hasProperty(row, "next_refresh_at") || !Predicate.hasProperty(row, "last_outcome")
+  ) return undefined
+  const sessionId = row.session_id
+  const expiresAt = timeOf(row.expires_at)
+  const nextRefreshAt = timeOf(row.next_refresh_at)
+  const lastOutcome: unknown = row.last_outcome
+  if (!isSessionId(sessionId) || expiresAt === false || nextRefreshAt === false || !isOutcome(lastOutcome)) {
+    return undefined
+  }
+  const outcome: Outcome = lastOutcome
+  return { sessionId, expiresAt, nextRefreshAt, lastOutcome: outcome }
+}
