@@ -11,7 +11,7 @@
 import { DateTime, Duration, Effect, Layer } from "effect"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
-import { Keepalive, Session } from "../src/index.js"
+import { Keepalive, KeepaliveStore, Session } from "../src/index.js"
 import { FakeOkta, InMemorySessions } from "../src/testing/index.js"
 
 const argument = (name: string): string | undefined => {
@@ -86,7 +86,8 @@ const program = Effect.gen(function*() {
   }))
 }).pipe(
   Effect.scoped,
-  Effect.provide(InMemorySessions.layer.pipe(Layer.provide(FakeOkta.layer())))
+  Effect.provide(InMemorySessions.layer.pipe(Layer.provide(FakeOkta.layer()))),
+  Effect.provide(KeepaliveStore.layerMemory)
 )
 
 Effect.runPromise(program).catch((error: unknown) => {

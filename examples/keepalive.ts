@@ -35,7 +35,7 @@ import {
   Schema,
   Scope
 } from "effect"
-import { Keepalive, OktaConfig, Session, Sessions } from "effect-okta-sessions"
+import { Keepalive, KeepaliveStore, OktaConfig, Session, Sessions } from "effect-okta-sessions"
 import { FakeOkta, OktaEmulator } from "effect-okta-sessions/testing"
 import { pathToFileURL } from "node:url"
 
@@ -183,7 +183,10 @@ const keepAlive = (ids: ReadonlyArray<Session.SessionId | Session.Session>, org:
           shutdownTimeout: "5 seconds"
         }),
         workerScope
-      ).pipe(Effect.mapError((error) => new KeepaliveDemoError({ detail: error.message })))
+      ).pipe(
+        Effect.provide(KeepaliveStore.layerMemory),
+        Effect.mapError((error) => new KeepaliveDemoError({ detail: error.message }))
+      )
 
       // the events, counted as they come
       const revoked = new Set<Session.SessionId>()

@@ -15,6 +15,7 @@
 import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
 import type { InvalidOptions } from "./InvalidOptions.js"
+import type { KeepaliveStore, KeepaliveStoreError } from "./KeepaliveStore.js"
 import { makeKeepalive } from "./internal/keepalive/makeKeepalive.js"
 import type { KeepaliveService } from "./internal/keepalive/service.js"
 import type { Options } from "./internal/keepalive/settings.js"
@@ -150,7 +151,10 @@ export declare namespace Keepalive {
 }
 
 /**
- * Starts a worker in the current scope. Closing the scope stops it: in-flight refreshes finish
+ * Starts a worker in the current scope, resuming every session stored in the `KeepaliveStore`
+ * (planned from its stored `expiresAt`; one that passed while stopped is reported `Expired` with
+ * `ExpiredWhileStopped` in the first tick). Fails with `KeepaliveStoreError` when the store cannot be
+ * read. Refresh outcomes are written in one batch per tick. Closing the scope stops it: in-flight refreshes finish
  * (within `shutdownTimeout`) and none starts. Building it is the span `Keepalive.make`; the worker's
  * life is the root span `Keepalive.worker`, and each refresh a root span `Keepalive.refresh` linked
  * to it (so a long-running worker is not one endless trace).
@@ -161,17 +165,24 @@ export declare namespace Keepalive {
 export const make = makeKeepalive
 
 /**
- * The worker as a layer over `Sessions`; it stops when the layer's scope closes.
+ * The worker as a layer over `Sessions` and a `KeepaliveStore` (what it tracks survives a restart
+ * with `KeepaliveStore.layerSqlite`; `KeepaliveStore.layerMemory` for tests and demos); it stops
+ * when the layer's scope closes.
  *
  * @example
  * ```ts
  * import { Layer } from "effect"
- * import { Keepalive, Sessions } from "effect-okta-sessions"
+ * import { Keepalive, KeepaliveStore, Sessions } from "effect-okta-sessions"
  *
- * const KeepaliveLive = Keepalive.layer({ concurrency: 16, share: 0.5 }).pipe(Layer.provide(Sessions.layer))
+ * const KeepaliveLive = Keepalive.layer({ concurrency: 16, share: 0.5 }).pipe(
+ *   Layer.provide(Sessions.layer),
+ *   Layer.provide(KeepaliveStore.layerSqlite({ filename: "keepalive.db" }))
+ * )
  * ```
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options?: Options): Layer.Layer<Keepalive, InvalidOptions, Sessions> =>
+export const layer = (
+  options?: Options
+): Layer.Layer<Keepalive, InvalidOptions | KeepaliveStoreError, Sessions | KeepaliveStore> =>
   Layer.scoped(Keepalive, make(options))

@@ -16,11 +16,11 @@ import {
   Stream,
   TestClock
 } from "effect"
-import { Keepalive, OktaError, Sessions } from "effect-okta-sessions"
+import { Keepalive, KeepaliveStore, OktaError, Sessions } from "effect-okta-sessions"
 import { FakeOkta, InMemorySessions } from "effect-okta-sessions/testing"
 
 const fakeOrg = (options?: FakeOkta.FakeOkta.Options) =>
-  InMemorySessions.layer.pipe(Layer.provideMerge(FakeOkta.layer(options)))
+  Layer.merge(InMemorySessions.layer.pipe(Layer.provideMerge(FakeOkta.layer(options))), KeepaliveStore.layerMemory)
 
 /**
  * Runs a keepalive in a scope of its own (closed by the test) and records every event it reports,

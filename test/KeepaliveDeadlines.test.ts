@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, DateTime, Duration, Effect, Exit, Layer, Option, Queue, Scope, TestClock } from "effect"
-import { Keepalive, OktaError, RateLimit, Sessions } from "effect-okta-sessions"
+import { Keepalive, KeepaliveStore, OktaError, RateLimit, Sessions } from "effect-okta-sessions"
 import { FakeOkta, InMemorySessions } from "effect-okta-sessions/testing"
 
 const fakeOrg = (options?: FakeOkta.FakeOkta.Options) =>
-  InMemorySessions.layer.pipe(Layer.provideMerge(FakeOkta.layer(options)))
+  Layer.merge(InMemorySessions.layer.pipe(Layer.provideMerge(FakeOkta.layer(options))), KeepaliveStore.layerMemory)
 
 /** The longest a JavaScript timer can hold. */
 const maxTimerMillis = 2 ** 31 - 1

@@ -8,7 +8,7 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { expect, it } from "@effect/vitest"
 import { DateTime, Duration, Effect, Exit, Layer, Option, Queue, Scope } from "effect"
-import { Keepalive, type Session } from "effect-okta-sessions"
+import { Keepalive, KeepaliveStore, type Session } from "effect-okta-sessions"
 import { FakeOkta, OktaEmulator } from "effect-okta-sessions/testing"
 
 const SESSIONS = 2000
@@ -115,6 +115,6 @@ it.scopedLive(
           `${stats.retried} retried, ${stats.throttled} throttled, ${counters.hangs} hangs, ${counters.connectionResets} resets, ` +
           `worst lag ${Math.round(Duration.toMillis(stats.worstLag))} ms, expired ${stats.expired}`
       )
-    }).pipe(Effect.provide(Org)),
+    }).pipe(Effect.provide(KeepaliveStore.layerMemory), Effect.provide(Org)),
   90_000
 )

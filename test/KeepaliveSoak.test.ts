@@ -2,7 +2,7 @@ import { expect, it } from "@effect/vitest"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import { DateTime, Duration, Effect, Exit, Layer, Option, Queue, Scope, TestClock } from "effect"
-import { Keepalive, type Session } from "effect-okta-sessions"
+import { Keepalive, KeepaliveStore, type Session } from "effect-okta-sessions"
 import { FakeOkta, InMemorySessions } from "effect-okta-sessions/testing"
 
 /** `heapUsed` after a full collection (V8's `gc`, exposed for this process at run time). */
@@ -125,7 +125,7 @@ it.scoped(
       expect(late! - early!).toBeLessThan(16 * 1024 * 1024)
       yield* Scope.close(scope, Exit.void)
       expect(Duration.toMillis(stats.worstLag)).toBeLessThanOrEqual(Duration.toMillis("10 minutes"))
-    }).pipe(Effect.provide(InMemorySessions.layer.pipe(Layer.provideMerge(FakeOkta.layer({
+    }).pipe(Effect.provide(KeepaliveStore.layerMemory), Effect.provide(InMemorySessions.layer.pipe(Layer.provideMerge(FakeOkta.layer({
       // A day-long idle window: every session must be refreshed once before it would expire at
       // 24 hours, and the run costs ~10,000 refreshes (the fake spends ~0.3 ms on each) rather than
       // the ~110,000 of Okta's default 2-hour window, so the test takes seconds.

@@ -1,7 +1,7 @@
 /**
  * `Keepalive.make`: the wiring of one worker over its pieces — the settings, the tracked records
- * and the planner's ledger, the reporter, the scheduler fiber and the worker pool — and the service
- * operations that add and remove sessions. Closing the scope stops it: the scheduler and the workers
+ * and the planner's ledger, the reporter, the store writer, the scheduler fiber and the worker pool —
+ * and the service operations that add and remove sessions (durably, through `KeepaliveStore`). Closing the scope stops it: the scheduler and the workers
  * stop, in-flight refreshes (a `FiberSet`) may finish within `shutdownTimeout`.
  */
 import * as Clock from "effect/Clock"
@@ -16,6 +16,7 @@ import * as RateLimiter from "effect/RateLimiter"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { InvalidOptions } from "../../InvalidOptions.js"
+import { Change, KeepaliveStore, type KeepaliveStoreError, type StoredSession } from "../../KeepaliveStore.js"
 import type { Session, SessionId } from "../../Session.js"
 import { Sessions } from "../../Sessions.js"
 import type { Event } from "./event.js"
@@ -23,14 +24,16 @@ import { LoadLeveler } from "./loadLeveler.js"
 import { makePlanner } from "./planner.js"
 import { RefreshQueue, UNKNOWN_EXPIRY } from "./refreshQueue.js"
 import { makeReporter } from "./reporter.js"
+import { restore } from "./restore.js"
 import { runScheduler } from "./scheduler.js"
 import type { KeepaliveService } from "./service.js"
 import { decodeSettings, type Options } from "./settings.js"
+import { StoreWriter } from "./storeWriter.js"
 import { runWorker } from "./workerPool.js"
-import { nudge, schedulePlanned, untrack, type WorkerState } from "./workerState.js"
+import { nudge, untrack, type WorkerState } from "./workerState.js"
 
 /** Builds the worker's shared state. */
-const makeState = (options: Options) =>
+const makeState = (options: Options, store: KeepaliveStore.Service) =>
   Effect.gen(function*() {
     const settings = yield* decodeSettings(options)
     const pubsub = settings.eventCapacity === undefined
@@ -44,10 +47,12 @@ const makeState = (options: Options) =>
       leveler,
       plan: makePlanner(settings, leveler),
       reporter: makeReporter(pubsub, settings),
+      writer: new StoreWriter(store),
       retryStates: new Map(),
       inFlight: new Map(),
       wake: yield* Queue.sliding<void>(1),
       kicks: yield* Queue.sliding<void>(settings.concurrency),
+      restoredExpired: [],
       pausedUntil: Number.NEGATIVE_INFINITY,
       closing: false,
       claimed: 0,
@@ -57,36 +62,53 @@ const makeState = (options: Options) =>
     return { state, pubsub }
   })
 
-/** The add/remove side of the service over the shared state. */
-const makeOperations = (state: WorkerState) => {
+/** The add/remove side of the service over the shared state; `add` and `remove` are durable once they return. */
+const makeOperations = (state: WorkerState, store: KeepaliveStore.Service) => {
   const { records, reporter } = state
 
-  /** Tracks a new session; returns whether it was new (an already expired `Session` is reported instead). */
-  const track = (session: SessionId | Session, now: number): Effect.Effect<boolean> => {
-    if (state.closing) return Effect.succeed(false)
+  /** Tracks a new session; returns what to store, or undefined when it was not new (or already expired: reported). */
+  const track = (session: SessionId | Session, now: number): Effect.Effect<StoredSession | undefined> => {
+    if (state.closing) return Effect.succeed(undefined)
     if (typeof session === "string") {
-      return Effect.succeed(!records.has(session) && records.insert(session, UNKNOWN_EXPIRY, Number.NaN, now) !== undefined)
+      if (records.has(session) || records.insert(session, UNKNOWN_EXPIRY, Number.NaN, now) === undefined) {
+        return Effect.succeed(undefined)
+      }
+      return Effect.succeed({ sessionId: session, expiresAt: undefined, nextRefreshAt: now, lastOutcome: "Added" })
     }
-    if (records.has(session.id)) return Effect.succeed(false)
+    if (records.has(session.id)) return Effect.succeed(undefined)
     const expiresAt = DateTime.toEpochMillis(session.expiresAt)
-    if (expiresAt <= now) return Effect.as(reporter.expired(session.id, expiresAt, "ExpiredBeforeAdded"), false)
-    return Effect.map(state.plan(session.id, expiresAt, now), (plan) => {
+    if (expiresAt <= now) return Effect.as(reporter.expired(session.id, expiresAt, "ExpiredBeforeAdded"), undefined)
+    return Effect.map(state.plan(session.id, expiresAt, now), (plan): StoredSession | undefined => {
       const slot = records.insert(session.id, expiresAt, now, now)
-      if (slot === undefined) return false
-      if (plan === undefined) return true // due now; the refresh's own plan decides whether it stays
-      schedulePlanned(state, slot, plan)
-      return true
+      if (slot === undefined) return undefined
+      // without a plan it is due now; the refresh's own plan decides whether it stays
+      if (plan !== undefined) {
+        records.setNeed(slot, plan.need)
+        records.schedule(slot, plan.at, plan.at)
+      }
+      return { sessionId: session.id, expiresAt, nextRefreshAt: plan?.at ?? now, lastOutcome: "Added" }
     })
   }
 
   const addAll = Effect.fn("Keepalive.addAll")(function*(batch: Iterable<SessionId | Session>) {
     const now = yield* Clock.currentTimeMillis
-    let added = 0
+    const added: Array<StoredSession> = []
     for (const session of batch) {
-      if (yield* track(session, now)) added++
+      const stored = yield* track(session, now)
+      if (stored !== undefined) added.push(stored)
     }
-    if (added > 0) yield* Effect.zipRight(reporter.tracked(records.size), nudge(state))
-    return added
+    if (added.length === 0) return 0
+    // durable before it returns; a failed write leaves nothing tracked that the store does not have
+    yield* store.write(added.map(Change.put)).pipe(
+      Effect.tapError(() =>
+        Effect.forEach(added, ({ sessionId }) => {
+          const slot = records.slotOf(sessionId)
+          return slot === undefined ? Effect.void : untrack(state, slot, sessionId, false)
+        }, { discard: true })
+      )
+    )
+    yield* Effect.zipRight(reporter.tracked(records.size), nudge(state))
+    return added.length
   })
 
   const add = Effect.fn("Keepalive.add")(function*(session: SessionId | Session) {
@@ -94,12 +116,13 @@ const makeOperations = (state: WorkerState) => {
   })
 
   const remove = Effect.fn("Keepalive.remove")(function*(sessionId: SessionId) {
+    if (!records.has(sessionId)) return false
+    yield* store.write([Change.remove(sessionId)])
     const slot = records.slotOf(sessionId)
     if (slot === undefined) return false
-    yield* untrack(state, slot, sessionId)
+    yield* untrack(state, slot, sessionId, false)
     return true
   })
-
   const has = Effect.fn("Keepalive.has")(function*(sessionId: SessionId) {
     return records.has(sessionId)
   })
@@ -126,9 +149,15 @@ const makeOperations = (state: WorkerState) => {
 /** Starts a worker in the current scope. */
 export const makeKeepalive = (
   options: Options = {}
-): Effect.Effect<KeepaliveService, InvalidOptions, Sessions | Scope.Scope> =>
+): Effect.Effect<KeepaliveService, InvalidOptions | KeepaliveStoreError, Sessions | KeepaliveStore | Scope.Scope> =>
   Effect.gen(function*() {
-    const { pubsub, state } = yield* makeState(options).pipe(Effect.withSpan("Keepalive.make"))
+    const store = yield* KeepaliveStore
+    const { pubsub, state } = yield* Effect.gen(function*() {
+      const built = yield* makeState(options, store)
+      yield* restore(built.state, store, yield* Clock.currentTimeMillis)
+      yield* built.state.reporter.tracked(built.state.records.size)
+      return built
+    }).pipe(Effect.withSpan("Keepalive.make"))
     const sessions = yield* Sessions
     const { settings } = state
     const limiter = yield* RateLimiter.make({ limit: settings.limit, interval: settings.interval, algorithm: settings.algorithm })
@@ -150,8 +179,9 @@ export const makeKeepalive = (
         yield* Fiber.interrupt(scheduler)
         yield* FiberSet.awaitEmpty(inFlight).pipe(Effect.interruptible, Effect.timeoutOption(settings.shutdownTimeout))
         yield* FiberSet.clear(inFlight)
+        yield* state.writer.flush
       })
     )
 
-    return { ...makeOperations(state), events: Stream.fromPubSub(pubsub), subscribe: PubSub.subscribe(pubsub) }
+    return { ...makeOperations(state, store), events: Stream.fromPubSub(pubsub), subscribe: PubSub.subscribe(pubsub) }
   })

@@ -56,6 +56,7 @@ const tryAgain = (state: WorkerState, attempt: Attempt, wanted: number, now: num
   const at = Math.max(now, Math.min(wanted, deadline))
   state.records.setLateCause(attempt.slot, cause)
   state.records.schedule(attempt.slot, at, at)
+  state.writer.put(state.records, attempt.slot, attempt.sessionId, at, cause === "Throttled" ? "Throttled" : "Retrying")
   return nudge(state)
 }
 
@@ -74,7 +75,7 @@ const onSuccess = (state: WorkerState, attempt: Attempt, session: Session, now: 
       yield* untrack(state, attempt.slot, attempt.sessionId)
       return yield* reporter.released(attempt.sessionId)
     }
-    schedulePlanned(state, attempt.slot, plan)
+    schedulePlanned(state, attempt.slot, attempt.sessionId, plan)
     yield* nudge(state)
   })
 

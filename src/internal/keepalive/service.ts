@@ -7,6 +7,7 @@ import type * as Option from "effect/Option"
 import type * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
+import type { KeepaliveStoreError } from "../../KeepaliveStore.js"
 import type { Session, SessionId } from "../../Session.js"
 import type { Event } from "./event.js"
 import type { Stats } from "./reporter.js"
@@ -19,15 +20,21 @@ import type { Stats } from "./reporter.js"
  */
 export interface KeepaliveService {
   /**
-   * Starts keeping a session alive. A `Session` is planned from its `expiresAt`; a bare id is
+   * Starts keeping a session alive (durable once it returns). A `Session` is planned from its `expiresAt`; a bare id is
    * refreshed promptly to learn it. Returns `false` when it was already tracked (left unchanged), or
    * when its `expiresAt` has already passed (reported `Expired` with `ExpiredBeforeAdded`).
    */
-  readonly add: (session: SessionId | Session) => Effect.Effect<boolean>
-  /** Adds many sessions at once; returns how many were newly tracked. */
-  readonly addAll: (sessions: Iterable<SessionId | Session>) => Effect.Effect<number>
-  /** Stops keeping a session alive; an in-flight refresh of it finishes unreported. Returns whether it was tracked. */
-  readonly remove: (sessionId: SessionId) => Effect.Effect<boolean>
+  readonly add: (session: SessionId | Session) => Effect.Effect<boolean, KeepaliveStoreError>
+  /**
+   * Adds many sessions at once, in one write to the store; returns how many were newly tracked.
+   * Durable once it returns; when the write fails, none of them is tracked.
+   */
+  readonly addAll: (sessions: Iterable<SessionId | Session>) => Effect.Effect<number, KeepaliveStoreError>
+  /**
+   * Stops keeping a session alive (durable once it returns); an in-flight refresh of it finishes
+   * unreported. Returns whether it was tracked.
+   */
+  readonly remove: (sessionId: SessionId) => Effect.Effect<boolean, KeepaliveStoreError>
   /** Whether a session is tracked. */
   readonly has: (sessionId: SessionId) => Effect.Effect<boolean>
   /** Every tracked session with its last known `expiresAt` (none yet for a bare id not refreshed). */

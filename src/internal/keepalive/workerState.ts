@@ -12,6 +12,7 @@ import type { Plan, Planner } from "./planner.js"
 import type { RefreshQueue } from "./refreshQueue.js"
 import type { Reporter } from "./reporter.js"
 import type { Settings } from "./settings.js"
+import type { StoreWriter } from "./storeWriter.js"
 
 /** The shared state of one worker. */
 export interface WorkerState {
@@ -20,6 +21,8 @@ export interface WorkerState {
   readonly leveler: LoadLeveler
   readonly plan: Planner
   readonly reporter: Reporter
+  /** Refresh outcomes waiting for the scheduler's next write to the store. */
+  readonly writer: StoreWriter
   /** Per-session state of the retry schedule, only for sessions that are retrying. */
   readonly retryStates: Map<number, unknown>
   /** Refreshes in flight, with when to hedge them and when to give up. */
@@ -28,6 +31,8 @@ export interface WorkerState {
   readonly wake: Queue.Queue<void>
   /** Wakes idle workers (sessions became ready). */
   readonly kicks: Queue.Queue<void>
+  /** Sessions restored from the store whose `expiresAt` passed while stopped, reported by the first pass. */
+  readonly restoredExpired: Array<readonly [SessionId, number]>
   /** When the current 429 pause ends (epoch ms; in the past when none is on). */
   pausedUntil: number
   /** Set on shutdown: nothing new starts. */
@@ -53,18 +58,23 @@ export const nudge = (state: WorkerState): Effect.Effect<void> =>
 export const nudgeFor = (state: WorkerState, at: number): Effect.Effect<void> =>
   Effect.suspend(() => Math.max(at, state.nextPassAt) < state.sleepingUntil ? Queue.offer(state.wake, undefined) : Effect.void)
 
-/** Puts a session back among the waiting at its planned refresh. */
-export const schedulePlanned = (state: WorkerState, slot: number, plan: Plan): void => {
+/** Puts a session back among the waiting at its planned refresh (and queues that for the store). */
+export const schedulePlanned = (state: WorkerState, slot: number, sessionId: SessionId, plan: Plan): void => {
   state.records.setNeed(slot, plan.need)
   state.records.schedule(slot, plan.at, plan.at)
+  state.writer.put(state.records, slot, sessionId, plan.at, "Refreshed")
 }
 
-/** Stops tracking a session (its planned refresh is taken off the ledger). */
-export const untrack = (state: WorkerState, slot: number, sessionId: SessionId): Effect.Effect<void> =>
+/**
+ * Stops tracking a session (its planned refresh is taken off the ledger). `persist`: queue its
+ * removal for the store's next write (false when the caller writes it itself).
+ */
+export const untrack = (state: WorkerState, slot: number, sessionId: SessionId, persist = true): Effect.Effect<void> =>
   Effect.suspend(() => {
     if (state.records.isWaiting(slot)) state.leveler.release(state.records.plannedAt(slot))
     state.retryStates.delete(slot)
     state.records.delete(sessionId)
+    if (persist) state.writer.remove(sessionId)
     return state.reporter.tracked(state.records.size)
   })
 
