@@ -169,7 +169,8 @@ export const makeKeepalive = (
     const context = { state, sessions, limiter, inFlight, span }
     const scheduler = yield* Effect.forkScoped(Effect.interruptible(runScheduler(state)))
     const workers = yield* FiberSet.make<never, never>()
-    for (let i = 0; i < settings.concurrency; i++) yield* FiberSet.run(workers, runWorker(context))
+    // interruptible even when made inside an uninterruptible region (as npm start does), so shutdown can stop them
+    for (let i = 0; i < settings.concurrency; i++) yield* FiberSet.run(workers, Effect.interruptible(runWorker(context)))
 
     // shutdown: start nothing, let in-flight refreshes finish (bounded), then stop everything
     yield* Effect.addFinalizer(() =>

@@ -135,7 +135,7 @@ export const runWorker = (context: WorkerContext): Effect.Effect<never> => {
       if (job === undefined) return
       // more is ready: hand the baton to an idle worker
       if (startable(state, now) > 0) yield* Queue.offer(state.kicks, undefined)
-      yield* Fiber.await(yield* FiberSet.run(context.inFlight, refresh(context, job)))
+      yield* Fiber.await(yield* FiberSet.run(context.inFlight, Effect.interruptible(refresh(context, job))))
     })
   )
 }
