@@ -78,7 +78,9 @@ const makeOperations = (state: WorkerState, store: KeepaliveStore.Service) => {
     if (records.has(session.id)) return Effect.succeed(undefined)
     const expiresAt = DateTime.toEpochMillis(session.expiresAt)
     if (expiresAt <= now) return Effect.as(reporter.expired(session.id, expiresAt, "ExpiredBeforeAdded"), undefined)
-    return Effect.map(state.plan(session.id, expiresAt, now), (plan): StoredSession | undefined => {
+    // a session never refreshed since sign-in has its whole idle window between createdAt and expiresAt
+    const window = expiresAt - DateTime.toEpochMillis(session.createdAt)
+    return Effect.map(state.plan(session.id, expiresAt, now, window), (plan): StoredSession | undefined => {
       const slot = records.insert(session.id, expiresAt, now, now)
       if (slot === undefined) return undefined
       // without a plan it is due now; the refresh's own plan decides whether it stays

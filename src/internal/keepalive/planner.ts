@@ -20,10 +20,25 @@ export interface Plan {
 }
 
 /** Builds the planner of one worker. */
-export const makePlanner = (settings: Settings, leveler: LoadLeveler) =>
-  /** Plans the next refresh of a session expiring at `expiresAt`; `undefined` when the schedule is done. */
-  (sessionId: SessionId, expiresAt: number, now: number): Effect.Effect<Plan | undefined> =>
-    Effect.map(
+export const makePlanner = (settings: Settings, leveler: LoadLeveler) => {
+  /**
+   * The longest idle window seen (a refresh's answer, or the freshest session added): a session
+   * added with less time left is assumed to get that window at its next refresh, so that its need
+   * is the pace from then on (the same share of that window) rather than its first, shorter, wait. With windows of different
+   * lengths in one set it underestimates the short ones' need.
+   */
+  let longestWindow = 0
+  /** The share of a full window a refresh waits (learned from a plan with the whole window left). */
+  let steadyShare = 0.5
+  return (
+  /**
+   * Plans the next refresh of a session expiring at `expiresAt`; `undefined` when the schedule is
+   * done. `window`: the session's whole idle window when known to be longer than what is left (a
+   * session added mid-window), so that its need is its pace after the next refresh, not this once.
+   */
+  (sessionId: SessionId, expiresAt: number, now: number, window?: number): Effect.Effect<Plan | undefined> => {
+    longestWindow = Math.max(longestWindow, window ?? 0, expiresAt - now)
+    return Effect.map(
       settings.schedule.step(now, {
         sessionId,
         expiresAt: DateTime.unsafeMake(expiresAt),
@@ -38,10 +53,16 @@ export const makePlanner = (settings: Settings, leveler: LoadLeveler) =>
         const end = Math.max(start, Math.min(ScheduleIntervals.end(decision.intervals), latest))
         const at = leveler.place(start, levelled ? end : Infinity)
         // one refresh per (time until the latest start): the pace the session needs at the least
-        const gap = Math.max(settings.tick, (levelled ? end : at) - now)
+        const remaining = expiresAt - now
+        const wait = (levelled ? end : at) - now
+        if (remaining >= 0.99 * longestWindow && wait > 0) steadyShare = wait / remaining
+        // its pace once it has a whole window: never less than this first wait
+        const gap = Math.max(settings.tick, wait, steadyShare * longestWindow)
         return { at, need: 1000 / gap }
       }
     )
+  })
+}
 
 /** The planner of one worker. */
 export type Planner = ReturnType<typeof makePlanner>
