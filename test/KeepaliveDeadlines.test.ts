@@ -4,7 +4,7 @@
  * year ahead, an answer whose `expiresAt` has already passed, a hung refresh.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, DateTime, Duration, Effect, Exit, Layer, Option, Queue, Scope, TestClock } from "effect"
+import { Clock, DateTime, Duration, Effect, Exit, Layer, Option, Queue, Schedule, Scope, TestClock } from "effect"
 import { Keepalive, KeepaliveStore, OktaError, RateLimit, Sessions } from "effect-okta-sessions"
 import { FakeOkta, InMemorySessions } from "effect-okta-sessions/testing"
 
@@ -212,4 +212,22 @@ describe("Keepalive deadlines", () => {
         fakeOrg({ idleWindow: "2 minutes" })
       ))
     ))
+  it.scoped("sessions due together are refreshed closest to expiry first", () =>
+    Effect.gen(function*() {
+      const okta = yield* FakeOkta.FakeOkta
+      const seeded = yield* okta.seedSessions(30, { maxAge: "1 minute" })
+      // latest expiry first, all due at once (a schedule that is done refreshes once, then releases)
+      const byExpiry = [...seeded].sort((a, b) => DateTime.toEpochMillis(a.expiresAt) - DateTime.toEpochMillis(b.expiresAt))
+      const { events, keepalive, scope } = yield* startKeepalive({
+        tick: "100 millis",
+        concurrency: 1,
+        budget: { limit: 2, interval: "1 second" },
+        share: 1,
+        schedule: Schedule.stop
+      })
+      yield* keepalive.addAll([...byExpiry].reverse())
+      yield* TestClock.adjust("30 seconds")
+      expect(ofTag(events, "Refreshed").map((event) => event.sessionId)).toEqual(byExpiry.map((session) => session.id))
+      yield* Scope.close(scope, Exit.void)
+    }).pipe(Effect.provide(fakeOrg({ idleWindow: "2 minutes" }))))
 })

@@ -4,9 +4,10 @@
  * the same slots: sessions waiting for their planned time (keyed by when they are due) and sessions
  * ready to be refreshed (keyed by their deadline).
  *
- * Kept hand-written rather than a sorted `effect/Chunk` or `SortedSet`: with a million sessions those
- * cost an object per entry (about 4x the bytes measured by bench/keepalive-memory.ts) and a removal
- * by slot, which every `remove` and every reschedule needs, is not O(log n) there.
+ * Kept hand-written rather than Effect's `SortedSet` (measured on this machine, load ~20: one
+ * million pushes then half a million removals by slot took 0.2 s and 16 MB here, against 42.6 s and
+ * 68 MB for the 500,000 entries left in a `SortedSet` of `[key, slot]` tuples): every `remove` and
+ * reschedule removes by slot, and a million sessions must cost bytes, not objects, each.
  *
  * @internal
  */
