@@ -35,7 +35,7 @@ import {
   Schema,
   Scope
 } from "effect"
-import { Keepalive, OktaConfig, Session, Sessions } from "effect-okta-sessions"
+import { Keepalive, KeepaliveStore, OktaConfig, Session, Sessions } from "effect-okta-sessions"
 import { FakeOkta, OktaEmulator } from "effect-okta-sessions/testing"
 import { pathToFileURL } from "node:url"
 
@@ -183,22 +183,23 @@ const keepAlive = (ids: ReadonlyArray<Session.SessionId | Session.Session>, org:
           shutdownTimeout: "5 seconds"
         }),
         workerScope
-      ).pipe(Effect.mapError((error) => new KeepaliveDemoError({ detail: error.message })))
+      ).pipe(
+        Effect.provide(KeepaliveStore.layerMemory),
+        Effect.mapError((error) => new KeepaliveDemoError({ detail: error.message }))
+      )
 
       // the events, counted as they come
       const revoked = new Set<Session.SessionId>()
       const goneIds = new Set<Session.SessionId>()
       const expired = new Set<Session.SessionId>()
-      const failed: Record<Keepalive.FailureReason, number> = { Forbidden: 0, Rejected: 0, RetriesExhausted: 0, Expired: 0 }
+      const failed: Record<Keepalive.FailureReason, number> = { Forbidden: 0, Rejected: 0, RetriesExhausted: 0 }
       const events = yield* Scope.extend(keepalive.subscribe, workerScope)
       // (forked interruptible: this region is not, so that Ctrl-C still lets the summary print)
       const listener = yield* Queue.take(events).pipe(
         Effect.map((event) => {
           if (event._tag === "Gone") goneIds.add(event.sessionId)
-          if (event._tag === "Failed") {
-            failed[event.reason]++
-            if (event.reason === "Expired") expired.add(event.sessionId)
-          }
+          if (event._tag === "Failed") failed[event.reason]++
+          if (event._tag === "Expired") expired.add(event.sessionId)
         }),
         Effect.forever,
         Effect.interruptible,

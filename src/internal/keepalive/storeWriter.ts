@@ -1,0 +1,57 @@
+/**
+ * The worker's side of the `KeepaliveStore`: the refresh outcomes of a tick are collected (the
+ * last change per session wins) and written in one `write` per scheduler pass, so the store sees
+ * one transaction per tick, not one per refresh. A failed write is logged and kept for the next
+ * pass; `add` and `remove` write directly (durable once they return) and do not pass through here.
+ */
+import * as Effect from "effect/Effect"
+import { Change, type KeepaliveStore, type Outcome } from "../../KeepaliveStore.js"
+import type { SessionId } from "../../Session.js"
+import type { RefreshQueue } from "./refreshQueue.js"
+
+/** The pending changes of one worker. */
+export class StoreWriter {
+  private pending = new Map<SessionId, Change>()
+
+  constructor(private readonly store: KeepaliveStore.Service) {}
+
+  get size(): number {
+    return this.pending.size
+  }
+
+  /** Records a session's current plan and outcome. */
+  put(records: RefreshQueue<SessionId>, slot: number, sessionId: SessionId, due: number, outcome: Outcome): void {
+    const expiresAt = records.expiresAt(slot)
+    this.pending.delete(sessionId) // re-inserted last: the store applies changes in order
+    this.pending.set(sessionId, Change.put({
+      sessionId,
+      expiresAt: Number.isNaN(expiresAt) ? undefined : expiresAt,
+      nextRefreshAt: due,
+      lastOutcome: outcome
+    }))
+  }
+
+  /** Records that a session is no longer tracked. */
+  remove(sessionId: SessionId): void {
+    this.pending.delete(sessionId)
+    this.pending.set(sessionId, Change.remove(sessionId))
+  }
+
+  /** Writes what is pending in one `write`; on failure it is logged and kept for the next flush. */
+  readonly flush: Effect.Effect<void> = Effect.suspend(() => {
+    if (this.pending.size === 0) return Effect.void
+    const batch = this.pending
+    this.pending = new Map()
+    return this.store.write(Array.from(batch.values())).pipe(
+      Effect.catchAll((error) =>
+        Effect.zipRight(
+          Effect.logWarning("Keepalive: writing refresh outcomes to the store failed; kept for the next tick", error),
+          Effect.sync(() => {
+            // newer changes made meanwhile win over the failed batch
+            for (const [id, change] of batch) if (!this.pending.has(id)) this.pending.set(id, change)
+          })
+        )
+      )
+    )
+  })
+}
