@@ -25,6 +25,8 @@ export const StoreBenchResult = Schema.Struct({
   insertBatchMedianMillis: Schema.Number,
   insertBatchP99Millis: Schema.Number,
   insertTotalMillis: Schema.Number,
+  /** CPU time of the process over all inserts (user + system), ms: wall minus this is waiting (fsync, a busy machine). */
+  insertCpuMillis: Schema.Number,
   /** SQLite: batches that replace existing sessions (a refresh tick), median ms. */
   updateBatchMedianMillis: Schema.Number,
   /** SQLite: the file and its WAL after the writes, once closed. */
@@ -32,6 +34,7 @@ export const StoreBenchResult = Schema.Struct({
   /** SQLite restart, in a fresh process: open (migrations, lock) and load every session. */
   openMillis: Schema.Number,
   loadMillis: Schema.Number,
+  loadCpuMillis: Schema.Number,
   loaded: Schema.Number,
   restartRssBytes: Schema.Number,
   /** The same writes and load on the in-memory store, in the writing process. */
@@ -42,11 +45,12 @@ export type StoreBenchResult = typeof StoreBenchResult.Type
 
 const WritePhase = Schema.Struct({
   insertBatchMillis: Schema.Array(Schema.Number),
+  insertCpuMillis: Schema.Number,
   updateBatchMillis: Schema.Array(Schema.Number),
   memoryInsertTotalMillis: Schema.Number,
   memoryLoadMillis: Schema.Number
 })
-const RestartPhase = Schema.Struct({ openMillis: Schema.Number, loadMillis: Schema.Number, loaded: Schema.Number, rssBytes: Schema.Number })
+const RestartPhase = Schema.Struct({ openMillis: Schema.Number, loadMillis: Schema.Number, loadCpuMillis: Schema.Number, loaded: Schema.Number, rssBytes: Schema.Number })
 
 const percentile = (values: ReadonlyArray<number>, p: number): number => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -60,6 +64,11 @@ const sessionAt = (index: number, now: number, outcome: KeepaliveStore.Outcome):
   nextRefreshAt: now + 3_600_000 + (index % 3_600_000),
   lastOutcome: outcome
 })
+
+const cpuMillisSince = (before: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(before)
+  return (used.user + used.system) / 1000
+}
 
 const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function*() {
@@ -86,19 +95,22 @@ const writeAll = (store: KeepaliveStore.KeepaliveStore.Service, sessions: number
 
 const writePhase = (filename: string, sessions: number, batch: number) =>
   Effect.gen(function*() {
-    const { insertBatchMillis, updateBatchMillis } = yield* Effect.scoped(Effect.gen(function*() {
+    const { insertBatchMillis, insertCpuMillis, updateBatchMillis } = yield* Effect.scoped(Effect.gen(function*() {
       const store = Context.get(yield* Layer.build(KeepaliveStore.layerSqlite({ filename })), KeepaliveStore.KeepaliveStore)
+      const cpuBefore = process.cpuUsage()
       const insertBatchMillis = yield* writeAll(store, sessions, batch, "Added")
+      const insertCpuMillis = cpuMillisSince(cpuBefore)
       // A refresh tick replaces existing sessions: ten batches' worth, spread over the set.
       const updates = Math.min(sessions, batch * 10)
       const updateBatchMillis = yield* writeAll(store, updates, batch, "Refreshed")
-      return { insertBatchMillis, updateBatchMillis }
+      return { insertBatchMillis, insertCpuMillis, updateBatchMillis }
     }))
     const memory = yield* KeepaliveStore.makeMemory
     const memoryInsert = yield* writeAll(memory, sessions, batch, "Added")
     const [memoryLoadMillis] = yield* timed(Stream.runCount(memory.load))
     return {
       insertBatchMillis,
+      insertCpuMillis,
       updateBatchMillis,
       memoryInsertTotalMillis: memoryInsert.reduce((sum, millis) => sum + millis, 0),
       memoryLoadMillis
@@ -112,11 +124,12 @@ const restartPhase = (filename: string) =>
     const openMillis = performance.now() - started
     // What a worker does with what it loads: keep every session (here in a Map by id).
     const tracked = new Map<string, KeepaliveStore.StoredSession>()
+    const cpuBefore = process.cpuUsage()
     const [loadMillis] = yield* timed(Stream.runForEachChunk(store.load, (chunk) =>
       Effect.sync(() => {
         for (const session of Chunk.toReadonlyArray(chunk)) tracked.set(session.sessionId, session)
       })))
-    return { openMillis, loadMillis, loaded: tracked.size, rssBytes: process.memoryUsage().rss }
+    return { openMillis, loadMillis, loadCpuMillis: cpuMillisSince(cpuBefore), loaded: tracked.size, rssBytes: process.memoryUsage().rss }
   }))
 
 const thisFile = fileURLToPath(import.meta.url)
@@ -148,10 +161,10 @@ export const formatStoreBench = (result: StoreBenchResult): ReadonlyArray<string
   `keepalive store, ${result.sessions.toLocaleString("en-US")} sessions in batches of ${result.batch.toLocaleString("en-US")}:`,
   `  SQLite insert: batch median ${fixed(result.insertBatchMedianMillis)} ms, p99 ${fixed(result.insertBatchP99Millis)} ms, total ${
     fixed(result.insertTotalMillis / 1000, 2)
-  } s (${fixed(result.sessions / (result.insertTotalMillis / 1000), 0)} sessions/s)`,
+  } s (${fixed(result.sessions / (result.insertTotalMillis / 1000), 0)} sessions/s; CPU ${fixed(result.insertCpuMillis / 1000, 2)} s)`,
   `  SQLite update (refresh tick): batch median ${fixed(result.updateBatchMedianMillis)} ms`,
   `  SQLite size on disk: ${fixed(result.bytesOnDisk / 1024 ** 2)} MiB (${fixed(result.bytesOnDisk / result.sessions, 0)} bytes per session)`,
-  `  SQLite restart: open ${fixed(result.openMillis)} ms, load ${fixed(result.loadMillis)} ms (${result.loaded.toLocaleString("en-US")} sessions), RSS ${
+  `  SQLite restart: open ${fixed(result.openMillis)} ms, load ${fixed(result.loadMillis)} ms (CPU ${fixed(result.loadCpuMillis)} ms, ${result.loaded.toLocaleString("en-US")} sessions), RSS ${
     fixed(result.restartRssBytes / 1024 ** 2, 0)
   } MiB`,
   `  memory store: insert total ${fixed(result.memoryInsertTotalMillis)} ms, load ${fixed(result.memoryLoadMillis)} ms; SQLite ÷ memory: insert ${
@@ -183,10 +196,12 @@ export const runKeepaliveStoreBench = async (
       insertBatchMedianMillis: percentile(written.insertBatchMillis, 0.5),
       insertBatchP99Millis: percentile(written.insertBatchMillis, 0.99),
       insertTotalMillis: written.insertBatchMillis.reduce((sum, millis) => sum + millis, 0),
+      insertCpuMillis: written.insertCpuMillis,
       updateBatchMedianMillis: percentile(written.updateBatchMillis, 0.5),
       bytesOnDisk,
       openMillis: restart.openMillis,
       loadMillis: restart.loadMillis,
+      loadCpuMillis: restart.loadCpuMillis,
       loaded: restart.loaded,
       restartRssBytes: restart.rssBytes,
       memoryInsertTotalMillis: written.memoryInsertTotalMillis,
