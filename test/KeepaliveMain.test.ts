@@ -41,7 +41,8 @@ const base: DemoOptions = {
   revoke: 0,
   faultRate: 0,
   progressEvery: Duration.seconds(1),
-  json: false
+  json: false,
+  store: Option.none()
 }
 
 describe("npm start (examples/keepalive.ts)", () => {
@@ -67,11 +68,14 @@ describe("npm start (examples/keepalive.ts)", () => {
       expect(countOf(summary, "gone")).toBe(3)
       expect(summary.goneUnexpectedly).toBe(0)
       expect(summary.trackedAtEnd).toBe(17)
-      expect(summary.expiredWhileTracked).toBe(0)
+      expect(summary.expiredByOrg).toBe(0)
       const printed = text()
       expect(printed).toMatch(/emulator at http:\/\/127\.0\.0\.1:\d+: 20 sessions/)
-      expect(printed).toMatch(/\[\ds\/4s\] tracked \d+ {2}refreshed \d+ {2}gone \d+ {2}429s \d+ {2}budget left \d+% {2}worst lag/)
-      expect(printed).toMatch(/\| expired while tracked +\| +0 \|/)
+      expect(printed).toMatch(/\[\ds\/4s\] tracked \d+ {2}refreshed \d+ {2}gone \d+ {2}expired 0 {2}429s \d+ {2}budget left \d+% {2}worst lag/)
+      expect(countOf(summary, "expired")).toBe(0)
+      expect(printed).toMatch(/\| expired while tracked \(ours\) +\| +0 \|/)
+      expect(printed).toMatch(/\| expired by the emulator's state +\| +0 \|/)
+      expect(printed).toMatch(/\| store +\| +sqlite .*okta-keepalive-.*keepalive\.db \(temporary\) \|/)
     }).pipe(Effect.provide(layer))
   }, 30_000)
 
@@ -96,7 +100,7 @@ describe("npm start (examples/keepalive.ts)", () => {
       // 6-second window: each id refreshed at once to learn its expiry, then again within 4.5 s
       expect(countOf(summary, "refreshed")).toBeGreaterThanOrEqual(16)
       expect(summary.trackedAtEnd).toBe(8)
-      expect(summary.expiredWhileTracked).toBe(0)
+      expect(summary.expiredByOrg).toBe(0)
       expect((yield* okta.counters).byOperation.refreshSession).toBe(countOf(summary, "requests"))
       for (const session of seeded) expect(Option.isSome(yield* okta.lookupSession(session.id))).toBe(true)
       expect(text()).toContain(`Okta org: 8 sessions from ${idsFile}`)
@@ -112,7 +116,7 @@ describe("npm start (examples/keepalive.ts)", () => {
         [{ ...base, sessions: 0 }, "--sessions must be a whole number from 1"],
         [{ ...base, revoke: 11 }, "--revoke must be a whole number from 0 to 10"],
         [{ ...base, concurrency: 0 }, "--concurrency must be a whole number from 1"],
-        [{ ...base, share: 2 }, "Keepalive option share: expected at most 1"],
+        [{ ...base, share: 2 }, "Keepalive option share: expected a number in (0, 1], got 2"],
         [{ ...base, faultRate: 1.5 }, "--fault-rate must be from 0 to 1"]
       ]
       for (const [options, message] of cases) {
