@@ -152,9 +152,10 @@ export declare namespace Keepalive {
 
 /**
  * Starts a worker in the current scope, resuming every session stored in the `KeepaliveStore`
- * (planned from its stored `expiresAt`; one that passed while stopped is reported `Expired` with
- * `ExpiredWhileStopped` in the first tick). Fails with `KeepaliveStoreError` when the store cannot be
- * read. Refresh outcomes are written in one batch per tick. Closing the scope stops it: in-flight refreshes finish
+ * (planned from its stored `expiresAt`; one whose stored `expiresAt` has passed is refreshed at once,
+ * since Okta may have extended it, and reported `Expired` with `ExpiredWhileStopped` only when Okta
+ * answers 404). Fails with `KeepaliveStoreError` when the store cannot be read. Refresh outcomes are
+ * written in one batch per tick, at most one tick after the refresh. Closing the scope stops it: in-flight refreshes finish
  * (within `shutdownTimeout`) and none starts. Building it is the span `Keepalive.make`; the worker's
  * life is the root span `Keepalive.worker`, and each refresh a root span `Keepalive.refresh` linked
  * to it (so a long-running worker is not one endless trace).

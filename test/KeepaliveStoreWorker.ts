@@ -30,7 +30,9 @@ const program = Effect.gen(function*() {
   yield* keepalive.events.pipe(
     Stream.filter((event) => event._tag !== "Refreshed"),
     Stream.runForEach((event) =>
-      say(`event ${event._tag} ${Predicate.hasProperty(event, "sessionId") ? String(event.sessionId) : "-"}`)
+      say(`event ${event._tag} ${Predicate.hasProperty(event, "sessionId") ? String(event.sessionId) : "-"}${
+        event._tag === "Expired" || event._tag === "Failed" ? ` ${event.reason}` : ""
+      }`)
     ),
     Effect.forkScoped
   )

@@ -27,7 +27,8 @@ export type FailureReason = "Forbidden" | "Rejected" | "RetriesExhausted"
  * - `AnswerAlreadyExpired`: Okta's answer to its refresh gave an `expiresAt` already past (or less
  *   than one tick ahead), so refreshing again could not save it;
  * - `ExpiredBeforeAdded`: it was added with an `expiresAt` already past;
- * - `ExpiredWhileStopped`: restored from the store with an `expiresAt` that passed while the worker was not running.
+ * - `ExpiredWhileStopped`: restored from the store with an `expiresAt` that passed while the worker was
+ *   not running, and confirmed by Okta (its refresh at start answered 404).
  *
  * @since 0.2.0
  * @category events

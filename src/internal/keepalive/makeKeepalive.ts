@@ -47,12 +47,12 @@ const makeState = (options: Options, store: KeepaliveStore.Service) =>
       leveler,
       plan: makePlanner(settings, leveler),
       reporter: makeReporter(pubsub, settings),
-      writer: new StoreWriter(store),
+      writer: new StoreWriter(store, yield* Queue.sliding<void>(1)),
       retryStates: new Map(),
       inFlight: new Map(),
       wake: yield* Queue.sliding<void>(1),
       kicks: yield* Queue.sliding<void>(settings.concurrency),
-      restoredExpired: [],
+      restoredStale: new Map(),
       pausedUntil: Number.NEGATIVE_INFINITY,
       closing: false,
       claimed: 0,
@@ -170,6 +170,8 @@ export const makeKeepalive = (
     const inFlight = yield* FiberSet.make<void, never>()
     const context = { state, sessions, limiter, inFlight, span }
     const scheduler = yield* Effect.forkScoped(Effect.interruptible(runScheduler(state)))
+    // refresh outcomes on disk within a tick of each refresh (storeWriter.ts)
+    const flusher = yield* Effect.forkScoped(Effect.interruptible(state.writer.runFlusher(settings.tick)))
     const workers = yield* FiberSet.make<never, never>()
     // interruptible even when made inside an uninterruptible region (as npm start does), so shutdown can stop them
     for (let i = 0; i < settings.concurrency; i++) yield* FiberSet.run(workers, Effect.interruptible(runWorker(context)))
@@ -182,6 +184,7 @@ export const makeKeepalive = (
         yield* Fiber.interrupt(scheduler)
         yield* FiberSet.awaitEmpty(inFlight).pipe(Effect.interruptible, Effect.timeoutOption(settings.shutdownTimeout))
         yield* FiberSet.clear(inFlight)
+        yield* Fiber.interrupt(flusher)
         yield* state.writer.flush
       })
     )

@@ -66,6 +66,7 @@ const onSuccess = (state: WorkerState, attempt: Attempt, session: Session, now: 
     const expiresAt = DateTime.toEpochMillis(session.expiresAt)
     // an answer that leaves less than a tick cannot be refreshed in time again: report, do not loop
     if (expiresAt <= now + settings.tick) return yield* expire(state, attempt, expiresAt, "AnswerAlreadyExpired")
+    state.restoredStale.delete(attempt.sessionId)
     yield* reporter.refreshed(attempt.sessionId, session, attempt.lag)
     records.setExpiresAt(attempt.slot, expiresAt)
     records.setLateCause(attempt.slot, "OverCapacity")
@@ -120,6 +121,9 @@ export const settle = (
     const error = result.left
     switch (error._tag) {
       case "NotFound": {
+        // a restored session whose stored expiresAt passed while the worker was stopped: confirmed expired
+        const staleExpiry = state.restoredStale.get(attempt.sessionId)
+        if (staleExpiry !== undefined && staleExpiry <= now) return expire(state, attempt, staleExpiry, "ExpiredWhileStopped")
         // Gone only when Okta ended it before its known expiry; at or after it, we were late
         const expiresAt = state.records.expiresAt(attempt.slot)
         return expiresAt <= now

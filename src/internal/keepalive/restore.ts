@@ -1,8 +1,11 @@
 /**
  * Resuming from the store at start: every stored session is planned afresh from its stored
  * `expiresAt` (so nothing is refreshed at start-up unless it is due), a stored bare id is refreshed
- * promptly as when it was added, and a session whose `expiresAt` passed while the worker was not
- * running is kept aside to be reported `Expired` (`ExpiredWhileStopped`) by the scheduler's first pass.
+ * promptly as when it was added, and a session whose stored `expiresAt` has passed (or is within the
+ * safety margin) is not declared
+ * expired from that (possibly stale) record: it is refreshed promptly, as a bare id, and only a 404
+ * from Okta reports it `Expired` (`ExpiredWhileStopped`, refreshOutcome.ts) — after start, so a
+ * subscriber sees it.
  */
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -19,8 +22,12 @@ const restoreOne = (state: WorkerState, stored: StoredSession, now: number): Eff
     return Effect.void
   }
   const expiresAt = stored.expiresAt
-  if (expiresAt <= now) {
-    state.restoredExpired.push([stored.sessionId, expiresAt])
+  // passed, or so close that the refresh could not finish before it: ask Okta first (the stored
+  // value may be a refresh behind), rather than plan a refresh that is already too late
+  if (expiresAt - state.settings.safetyMargin <= now) {
+    if (records.insert(stored.sessionId, UNKNOWN_EXPIRY, Number.NaN, now) !== undefined) {
+      state.restoredStale.set(stored.sessionId, expiresAt)
+    }
     return Effect.void
   }
   return Effect.map(state.plan(stored.sessionId, expiresAt, now), (plan) => {

@@ -1,8 +1,8 @@
 /**
  * The scheduler: one fiber that, at most once per tick, moves the sessions whose time has come to
  * the ready heap (closest to expiry first), reports the ready ones that reached their expiry before
- * a worker could start them, checks the load against the budget, wakes the workers and writes the
- * tick's refresh outcomes to the store in one batch. Between
+ * a worker could start them, checks the load against the budget and wakes the workers (the
+ * store writer's own fiber writes the refresh outcomes, storeWriter.ts). Between
  * passes it fires the hedges and timeouts of slow refreshes (hedge.ts) and sleeps until the next thing is due, in chunks no longer than a timer can hold, and wakes
  * early when something new is due sooner.
  */
@@ -37,29 +37,16 @@ const expireOverdue = (state: WorkerState, now: number) =>
     }
   })
 
-/** Reports (once) the restored sessions that expired while the worker was stopped. */
-const reportExpiredWhileStopped = (state: WorkerState) =>
-  Effect.suspend(() => {
-    const expired = state.restoredExpired.splice(0)
-    return Effect.forEach(expired, ([sessionId, expiresAt]) => {
-      state.writer.remove(sessionId)
-      return state.reporter.expired(sessionId, expiresAt, "ExpiredWhileStopped")
-    }, { discard: true })
-  })
-
 /** One pass: promote what is due, expire what is overdue, check the load, wake the workers. */
 const pass = (state: WorkerState, now: number) =>
   Effect.gen(function*() {
     state.leveler.advance(now)
-    if (state.restoredExpired.length > 0) yield* reportExpiredWhileStopped(state)
     state.records.promoteDue(now)
     yield* watchInFlight(state.inFlight, now)
     yield* expireOverdue(state, now)
     yield* state.reporter.capacity(state.records.size, state.records.neededRate)
     const wakeable = Math.min(startable(state, now), state.settings.concurrency)
     for (let i = 0; i < wakeable; i++) yield* Queue.offer(state.kicks, undefined)
-    // this tick's refresh outcomes: one write
-    yield* state.writer.flush
   })
 
 /** When the scheduler must look again: the next due session, the next expiry, the end of a pause. */

@@ -21,7 +21,7 @@ export interface WorkerState {
   readonly leveler: LoadLeveler
   readonly plan: Planner
   readonly reporter: Reporter
-  /** Refresh outcomes waiting for the scheduler's next write to the store. */
+  /** Refresh outcomes waiting for the next write to the store (at most a tick away). */
   readonly writer: StoreWriter
   /** Per-session state of the retry schedule, only for sessions that are retrying. */
   readonly retryStates: Map<number, unknown>
@@ -31,8 +31,14 @@ export interface WorkerState {
   readonly wake: Queue.Queue<void>
   /** Wakes idle workers (sessions became ready). */
   readonly kicks: Queue.Queue<void>
-  /** Sessions restored from the store whose `expiresAt` passed while stopped, reported by the first pass. */
-  readonly restoredExpired: Array<readonly [SessionId, number]>
+  /**
+   * Sessions restored from the store whose stored `expiresAt` had passed (or was within the safety
+   * margin), with that `expiresAt`:
+   * tracked as bare ids (refreshed promptly) until Okta answers, since Okta may have extended them
+   * (a refresh whose outcome the store had not yet recorded). A 404 then reports them `Expired`
+   * (`ExpiredWhileStopped`); a success tracks them as any other.
+   */
+  readonly restoredStale: Map<SessionId, number>
   /** When the current 429 pause ends (epoch ms; in the past when none is on). */
   pausedUntil: number
   /** Set on shutdown: nothing new starts. */
@@ -73,6 +79,7 @@ export const untrack = (state: WorkerState, slot: number, sessionId: SessionId, 
   Effect.suspend(() => {
     if (state.records.isWaiting(slot)) state.leveler.release(state.records.plannedAt(slot))
     state.retryStates.delete(slot)
+    state.restoredStale.delete(sessionId)
     state.records.delete(sessionId)
     if (persist) state.writer.remove(sessionId)
     return state.reporter.tracked(state.records.size)
