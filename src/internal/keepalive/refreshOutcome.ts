@@ -30,10 +30,15 @@ export interface Attempt {
 /**
  * How long a 429 pauses the workers: until its window's reset (`RateLimit.waitForReset`, by the
  * server's `Date`) plus a second, as Okta's SDKs wait; the fallback when the reset is missing or
- * past, or for the concurrent-request limit (whose reset is only an estimate); at most `max`.
+ * past, or for the concurrent-request limit (whose reset is only an estimate); at most `max`. A
+ * Reset further ahead than the client's `maxResetWait` ceiling is clamped to `max` here rather than
+ * treated as unusable: the pause is bounded by `max` and by the sessions' deadlines (at-risk
+ * sessions are still tried), and a short fallback would retry a spent window every tick.
  */
 const throttleWait = (error: OktaError.TooManyRequests, now: number, fallback: number, max: number): number => {
-  const untilReset = error.rateLimit.isConcurrencyLimit ? Option.none() : RateLimit.waitForReset(error.rateLimit, now)
+  const untilReset = error.rateLimit.isConcurrencyLimit
+    ? Option.none()
+    : RateLimit.waitForReset(error.rateLimit, now, Duration.millis(max), Duration.millis(Number.MAX_SAFE_INTEGER))
   return Math.min(Option.match(untilReset, { onNone: () => fallback, onSome: (wait) => Duration.toMillis(wait) + 1000 }), max)
 }
 
