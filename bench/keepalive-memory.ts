@@ -11,7 +11,7 @@
 import { DateTime, Duration, Effect, Layer } from "effect"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
-import { Keepalive, Session } from "../src/index.js"
+import { Keepalive, KeepaliveStore, Session } from "../src/index.js"
 import { FakeOkta, InMemorySessions } from "../src/testing/index.js"
 
 const argument = (name: string): string | undefined => {
@@ -65,7 +65,7 @@ const program = Effect.gen(function*() {
   const stats = yield* keepalive.stats
   const rssDelta = after.rss - before.rss
   const heapDelta = after.heapUsed - before.heapUsed
-  console.log(`tracked ${stats.tracked} sessions (added ${added} in ${addMillis} ms; ${stats.capacity} slots)`)
+  console.log(`tracked ${stats.tracked} sessions (added ${added} in ${addMillis} ms; ${stats.slots} slots)`)
   console.log(`RSS ${megabytes(after.rss)} (+${megabytes(rssDelta)}), heap used ${megabytes(after.heapUsed)} (+${megabytes(heapDelta)})`)
   console.log(`per session: ${(rssDelta / count).toFixed(0)} bytes of RSS, ${(heapDelta / count).toFixed(0)} bytes of heap`)
 
@@ -86,7 +86,8 @@ const program = Effect.gen(function*() {
   }))
 }).pipe(
   Effect.scoped,
-  Effect.provide(InMemorySessions.layer.pipe(Layer.provide(FakeOkta.layer())))
+  Effect.provide(InMemorySessions.layer.pipe(Layer.provide(FakeOkta.layer()))),
+  Effect.provide(KeepaliveStore.layerMemory)
 )
 
 Effect.runPromise(program).catch((error: unknown) => {

@@ -14,6 +14,7 @@ import * as Os from "node:os"
 import { pathToFileURL } from "node:url"
 import { type ColdStartClient, type ColdStartMode, prepareColdStart, runColdStart } from "./coldStart.js"
 import { runKeepalive, type KeepaliveResult } from "./keepalive.js"
+import { runKeepaliveStoreBench } from "./keepalive-store.js"
 import {
   benchFile,
   buildScripts,
@@ -437,6 +438,7 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
     const rateLimit = await runRateLimit(options, server, maxSeconds)
     const coldStart = await runColdStarts(options, server)
     const keepalive = options.keepalive === undefined ? [] : await runKeepalive(options.keepalive.sessions, options.log)
+    if (options.keepalive !== undefined) await runKeepaliveStoreBench({ sessions: Math.max(...options.keepalive.sessions) }, options.log)
     return { chunked: options.chunked === true, machine, machineAfter: machineFacts(), throughput, rateLimit, coldStart, keepalive }
   } finally {
     await server.stop()

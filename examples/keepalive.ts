@@ -3,9 +3,13 @@
  * 1,000 sessions, a 2-minute idle window, a rate limit and a few injected 429s and 5xx, keeps them
  * alive over real HTTP with the same run as `okta-sessions keepalive` (progress line, `--json`
  * events, summary, Ctrl-C / SIGTERM ending cleanly), revokes a few sessions behind the worker's
- * back along the way, and checks against the emulator's own state that no tracked session expired.
+ * back along the way, and checks that no tracked session expired: by the worker's own count
+ * (`Expired`, ours) and against the emulator's own state. The tracked set is kept in a SQLite file
+ * (`KeepaliveStore.layerSqlite`) in a fresh temporary directory, removed at the end; `--store FILE`
+ * uses (and keeps) that file instead.
  *
  *   npm start                                  # 60 s on the emulator
+ *   npm start -- --store keepalive.db          # keep the store file
  *   npm start -- --duration 300 --sessions 5000
  *   OKTA_CLIENT_ORGURL=https://dev-123.okta.com OKTA_CLIENT_TOKEN=00abc... npm start -- --ids ids.txt
  *   npm start -- --help
@@ -16,17 +20,19 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import type * as FileSystem from "@effect/platform/FileSystem"
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Array as Arr, Clock, DateTime, Duration, Effect, Layer, Option, Order, Schema } from "effect"
-import type { Keepalive, Session } from "effect-okta-sessions"
+import { type Keepalive, KeepaliveStore, type Session } from "effect-okta-sessions"
 import { FakeOkta, OktaEmulator } from "effect-okta-sessions/testing"
+import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import * as CliProcess from "../src/internal/cli/cliProcess.js"
 import { readIds } from "../src/internal/cli/idsInput.js"
 import { type OrgView, type RunSettings, runKeepalive } from "../src/internal/cli/keepaliveRun.js"
-import type { Summary } from "../src/internal/cli/keepaliveSummary.js"
+import { storeLayer, storeName } from "../src/internal/cli/keepaliveStoreOption.js"
+import { countOf, type Summary } from "../src/internal/cli/keepaliveSummary.js"
 import { layerSessions } from "../src/internal/cli/oktaConnection.js"
 import { runCli } from "../src/internal/cli/runCli.js"
 import * as SecretRedactor from "../src/internal/cli/secretRedactor.js"
@@ -62,6 +68,8 @@ export interface DemoOptions {
   /** How often progress is printed when stdout is not a terminal. */
   readonly progressEvery: Duration.Duration
   readonly json: boolean
+  /** The store file to use and keep; none: a SQLite file in a fresh temporary directory, removed at the end. */
+  readonly store: Option.Option<string>
 }
 
 type DemoContext = CliProcess.CliProcess | SecretRedactor.SecretRedactor | StopSignal | FileSystem.FileSystem
@@ -73,14 +81,15 @@ const wholeNumber = (name: string, value: number, min: number, max: number) =>
     ? Effect.void
     : Effect.fail(new UsageError({ detail: `--${name} must be a whole number from ${min} to ${count(max)}, got ${value}` }))
 
-const runSettings = (options: DemoOptions): RunSettings => ({
+const runSettings = (options: DemoOptions, store: string): RunSettings => ({
   concurrency: options.concurrency,
   budget: { limit: options.rateLimit, interval: Duration.minutes(1) },
   share: options.share,
   duration: Option.some(options.duration),
   progressEvery: options.progressEvery,
   json: options.json,
-  shutdownTimeout: Duration.seconds(5)
+  shutdownTimeout: Duration.seconds(5),
+  store
 })
 
 /** Revokes `howMany` tracked sessions that the worker has not refreshed yet (or that are due next). */
@@ -107,7 +116,7 @@ const revokeSome = (
  * The emulator run: starts the emulator in this process with `options.sessions` sessions, keeps
  * them alive over real HTTP (undici) and checks the emulator's state for expired sessions.
  */
-export const runOnEmulator = (options: DemoOptions) =>
+export const runOnEmulator = (options: DemoOptions, store: string) =>
   Effect.gen(function*() {
     yield* wholeNumber("sessions", options.sessions, 1, 1_000_000)
     yield* wholeNumber("revoke", options.revoke, 0, options.sessions)
@@ -115,6 +124,15 @@ export const runOnEmulator = (options: DemoOptions) =>
       return yield* new UsageError({ detail: `--fault-rate must be from 0 to 1, got ${options.faultRate}` })
     }
     const cli = yield* CliProcess.CliProcess
+    // each run's emulator is a new org: sessions stored by an earlier run do not exist on it
+    const stored = yield* Effect.flatMap(KeepaliveStore.KeepaliveStore, (store) => store.count)
+    if (stored > 0) {
+      return yield* new UsageError({
+        detail: `--store: the emulator run needs a new or empty store file (each run's emulator is a new org), this one has ${
+          count(stored)
+        } sessions; use it with --ids on the org they belong to`
+      })
+    }
     const okta = yield* FakeOkta.FakeOkta
     const emulator = yield* OktaEmulator.OktaEmulator
     // signed in at random times over the last half window, so that expiries (and so refreshes)
@@ -146,7 +164,7 @@ export const runOnEmulator = (options: DemoOptions) =>
           yield* Effect.sleep(Duration.millis(Math.max(0, due - (yield* Clock.currentTimeMillis))))
           yield* revokeSome(keepalive, okta, revoked, Math.floor(options.revoke / 3) + (i < options.revoke % 3 ? 1 : 0))
         }), { discard: true })
-    return yield* runKeepalive(seeded, org, runSettings(options), revoker)
+    return yield* runKeepalive(seeded, org, runSettings(options, store), revoker)
   }).pipe(
     Effect.provide(
       OktaEmulator.layerClient().pipe(
@@ -165,7 +183,7 @@ export const runOnEmulator = (options: DemoOptions) =>
   )
 
 /** The Okta run: `okta-sessions keepalive --ids FILE` for the demo's duration. */
-export const runOnOkta = (idsFile: string, options: DemoOptions) =>
+export const runOnOkta = (idsFile: string, options: DemoOptions, store: string) =>
   Effect.gen(function*() {
     const ids = yield* readIds(idsFile)
     if (!options.json) {
@@ -177,24 +195,50 @@ export const runOnOkta = (idsFile: string, options: DemoOptions) =>
       hasExpired: (_id, known, now) => Effect.succeed(Option.isSome(known) && DateTime.lessThanOrEqualTo(known.value, now)),
       tooManyRequests: Option.none(),
       revoked: new Set()
-    }, runSettings(options))
+    }, runSettings(options, store))
   }).pipe(Effect.provide(layerSessions({ orgUrl: Option.none(), tokenFile: Option.none(), authorizationMode: Option.none() })))
 
-/** Checks the common options and runs on Okta (`--ids`) or on the emulator; fails when a tracked session expired. */
+/** The store file of a run: `--store FILE`, or a file in a fresh temporary directory removed when the scope closes. */
+const storeFile = (options: DemoOptions) =>
+  Option.match(options.store, {
+    onSome: (file) => Effect.succeed({ file, name: storeName(Option.some(file)) }),
+    onNone: () =>
+      Effect.flatMap(FileSystem.FileSystem, (fs) => fs.makeTempDirectoryScoped({ prefix: "okta-keepalive-" })).pipe(
+        Effect.map((dir) => {
+          const file = join(dir, "keepalive.db")
+          return { file, name: `${storeName(Option.some(file))} (temporary)` }
+        }),
+        Effect.mapError((error) => new UsageError({ detail: `no temporary directory for the store: ${error.message}` }))
+      )
+  })
+
+/**
+ * Checks the common options and runs on Okta (`--ids`) or on the emulator on a SQLite store; fails
+ * when a tracked session expired (by the worker's own count or by the org's record).
+ */
 export const run = (
   idsFile: Option.Option<string>,
   options: DemoOptions
-): Effect.Effect<Summary, UsageError | KeepaliveDemoError, DemoContext> =>
+): Effect.Effect<Summary, UsageError | KeepaliveStore.KeepaliveStoreError | KeepaliveDemoError, DemoContext> =>
   Effect.gen(function*() {
     if (!(Duration.toMillis(options.duration) > 0)) return yield* new UsageError({ detail: "--duration must be at least 1 second" })
     yield* wholeNumber("concurrency", options.concurrency, 1, 1000)
     yield* wholeNumber("rate-limit", options.rateLimit, 1, Number.MAX_SAFE_INTEGER)
-    const summary = yield* Option.match(idsFile, {
-      onNone: () => runOnEmulator(options),
-      onSome: (file) => runOnOkta(file, options)
-    })
-    if (summary.expiredWhileTracked > 0) {
-      return yield* new KeepaliveDemoError({ detail: `${summary.expiredWhileTracked} sessions expired while tracked` })
+    const summary = yield* Effect.scoped(Effect.gen(function*() {
+      const store = yield* storeFile(options)
+      // the store is closed (end of provide) before its temporary directory is removed (end of scoped)
+      return yield* Option.match(idsFile, {
+        onNone: () => runOnEmulator(options, store.name),
+        onSome: (file) => runOnOkta(file, options, store.name)
+      }).pipe(Effect.provide(storeLayer(Option.some(store.file))))
+    }))
+    const ours = countOf(summary, "expired")
+    if (ours > 0 || summary.expiredByOrg > 0) {
+      return yield* new KeepaliveDemoError({
+        detail: `sessions expired while tracked: ${ours} reported Expired by the worker (ours), ${summary.expiredByOrg} by the ${
+          summary.mode === "emulator" ? "emulator's state" : "known expiresAt"
+        }`
+      })
     }
     return summary
   })
@@ -225,7 +269,14 @@ export const command = Command.make("keepalive", {
     Options.withDefault(0.01),
     Options.withDescription("emulator: share of answers that are an injected 429 or 5xx")
   ),
-  json: Options.boolean("json").pipe(Options.withDescription("one JSON object per event, progress report and summary"))
+  json: Options.boolean("json").pipe(Options.withDescription("one JSON object per event, progress report and summary")),
+  store: Options.text("store").pipe(
+    Options.withDescription(
+      "the SQLite store file to use and keep (default: one in a fresh temporary directory, removed at the end); " +
+        "a corrupt or locked file is exit 2; on the emulator it must be new or empty"
+    ),
+    Options.optional
+  )
 }, (options) =>
   run(options.ids, {
     ...options,

@@ -12,9 +12,14 @@
  * @since 0.2.0
  */
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
+import type { InvalidOptions } from "./InvalidOptions.js"
+import { makeMemoryStore } from "./internal/keepalive/store/memoryStore.js"
+import { decodeSqliteOptions } from "./internal/keepalive/store/sqliteOptions.js"
 import type { SessionId } from "./Session.js"
 
 /**
@@ -110,3 +115,77 @@ export declare namespace KeepaliveStore {
     readonly count: Effect.Effect<number, KeepaliveStoreError>
   }
 }
+
+/**
+ * A new, empty in-memory store (tests, demos): everything is lost when the process ends.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const makeMemory: Effect.Effect<KeepaliveStore.Service> = Effect.sync(makeMemoryStore)
+
+/**
+ * The in-memory store as a layer; each build of the layer starts empty.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerMemory: Layer.Layer<KeepaliveStore> = Layer.effect(KeepaliveStore, makeMemory)
+
+/**
+ * Options of `layerSqlite`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface SqliteOptions {
+  /** The store file; created (with its tables) when it does not exist. Its directory must exist. */
+  readonly filename: string
+  /**
+   * How long opening waits for a file another process holds before failing with `Locked`
+   * (default 2 seconds, at most 1 minute).
+   */
+  readonly lockTimeout?: Duration.DurationInput | undefined
+  /** How many sessions each query of `load` reads (default 10,000). */
+  readonly pageSize?: number | undefined
+}
+
+/**
+ * The embedded store: a SQLite file through `@effect/sql-sqlite-node` (better-sqlite3 12), an
+ * optional peer dependency loaded only when this layer is built. The worker that opens the file
+ * holds it until its scope closes (or the process dies); opening fails with a
+ * `KeepaliveStoreError` when the file is held by another process (`Locked`), is not a store of
+ * this package or is damaged (`Corrupt`), or cannot be opened (`Unavailable`), and with
+ * `InvalidOptions` for options that cannot work.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { Keepalive, KeepaliveStore } from "effect-okta-sessions"
+ *
+ * const store = KeepaliveStore.layerSqlite({ filename: "/var/lib/okta-keepalive/sessions.db" })
+ * ```
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerSqlite = (
+  options: SqliteOptions
+): Layer.Layer<KeepaliveStore, KeepaliveStoreError | InvalidOptions> =>
+  Layer.scoped(
+    KeepaliveStore,
+    Effect.gen(function*() {
+      const settings = yield* decodeSqliteOptions(options)
+      const sqlite = yield* Effect.tryPromise({
+        try: () => import("./internal/keepalive/store/sqliteStore.js"),
+        catch: (cause) =>
+          new KeepaliveStoreError({
+            reason: "Unavailable",
+            setting: "dependency @effect/sql-sqlite-node",
+            detail: `the SQLite store needs @effect/sql-sqlite-node (v3 line) and better-sqlite3 12 installed: ${
+              cause instanceof Error ? cause.message.split("\n", 1)[0] : String(cause)
+            }`
+          })
+      })
+      return yield* sqlite.makeSqliteStore(settings)
+    })
+  )

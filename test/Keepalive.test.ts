@@ -16,11 +16,11 @@ import {
   Stream,
   TestClock
 } from "effect"
-import { Keepalive, OktaError, Sessions } from "effect-okta-sessions"
+import { Keepalive, KeepaliveStore, OktaError, Sessions } from "effect-okta-sessions"
 import { FakeOkta, InMemorySessions } from "effect-okta-sessions/testing"
 
 const fakeOrg = (options?: FakeOkta.FakeOkta.Options) =>
-  InMemorySessions.layer.pipe(Layer.provideMerge(FakeOkta.layer(options)))
+  Layer.merge(InMemorySessions.layer.pipe(Layer.provideMerge(FakeOkta.layer(options))), KeepaliveStore.layerMemory)
 
 /**
  * Runs a keepalive in a scope of its own (closed by the test) and records every event it reports,
@@ -156,7 +156,7 @@ describe("Keepalive", () => {
         expect(Option.isNone(yield* okta.lookupSession(id))).toBe(true)
         expect(yield* keepalive.has(id)).toBe(false)
       }
-      expect(events.slice(mark).some((event) => removed.includes(event.sessionId))).toBe(false)
+      expect(events.slice(mark).some((event) => "sessionId" in event && removed.includes(event.sessionId))).toBe(false)
       // everything still tracked is alive
       const kept = [...first.slice(10).map((s) => s.id), ...bare, ...later.map((s) => s.id)]
       expect((yield* keepalive.stats).tracked).toBe(kept.length)
@@ -255,13 +255,15 @@ describe("Keepalive", () => {
       yield* okta.setFaults({ serverErrorRate: 1 })
       yield* keepalive.add(session!)
       for (let step = 0; step < 6; step++) yield* TestClock.adjust("30 seconds")
-      const failed = ofTag(events, "Failed")
-      expect(failed).toHaveLength(1)
-      expect(failed[0]!.reason).toBe("Expired")
-      expect(failed[0]!.error).toBeInstanceOf(OktaError.ServerError)
+      expect(ofTag(events, "Failed")).toHaveLength(0)
+      const expired = ofTag(events, "Expired")
+      expect(expired.map((event) => [event.sessionId, event.reason])).toEqual([[session!.id, "RefreshFailing"]])
+      expect(DateTime.toEpochMillis(expired[0]!.expiresAt)).toBe(DateTime.toEpochMillis(session!.expiresAt))
       expect(yield* keepalive.has(session!.id)).toBe(false)
       const stats = yield* keepalive.stats
-      expect(stats.failed).toBe(1)
+      expect(stats.expired).toBe(1)
+      expect(stats.failed).toBe(0)
+      expect(stats.gone).toBe(0)
       // it was retried several times before giving up, never after expiry
       expect(stats.retried).toBeGreaterThanOrEqual(3)
       expect((yield* okta.counters).byOperation.refreshSession).toBe(stats.retried + 1)
@@ -455,15 +457,17 @@ describe("Keepalive", () => {
       yield* Scope.close(scope, Exit.void)
     }).pipe(Effect.provide(fakeOrg({ idleWindow: "2 minutes" }))))
 
-  it.scoped("a session already past its expiry is tried once and reported gone", () =>
+  it.scoped("a session added past its expiry is reported expired, not gone, and not tried", () =>
     Effect.gen(function*() {
       const okta = yield* FakeOkta.FakeOkta
       const [session] = yield* okta.seedSessions(1)
       yield* TestClock.adjust("3 minutes")
       const { events, keepalive, scope } = yield* startKeepalive({ tick: "1 second" })
-      yield* keepalive.add(session!)
+      expect(yield* keepalive.add(session!)).toBe(false)
       yield* TestClock.adjust("1 second")
-      expect(events.map((event) => event._tag)).toEqual(["Gone"])
+      expect(events.map((event) => event._tag === "Expired" ? event.reason : event._tag)).toEqual(["ExpiredBeforeAdded"])
+      expect((yield* okta.counters).byOperation.refreshSession ?? 0).toBe(0)
+      expect((yield* keepalive.stats).expired).toBe(1)
       yield* Scope.close(scope, Exit.void)
     }).pipe(Effect.provide(fakeOrg({ idleWindow: "2 minutes" }))))
 })

@@ -5,7 +5,7 @@
  */
 import { expect, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Layer, Queue, TestClock } from "effect"
-import { Keepalive, OktaAuth, OktaConfig, Sessions } from "effect-okta-sessions"
+import { Keepalive, KeepaliveStore, OktaAuth, OktaConfig, Sessions } from "effect-okta-sessions"
 import { FakeOkta, FakeOktaAuth, InMemorySessions } from "effect-okta-sessions/testing"
 
 const clientId = "0oa-renewal-test"
@@ -125,7 +125,7 @@ it.scoped(`keepalive of ${SESSIONS} sessions for 6 simulated hours on 5-minute t
       budget: { limit: 6000, interval: "1 minute", algorithm: "fixed-window" },
       share: 0.5,
       tick: "5 minutes"
-    })
+    }).pipe(Effect.provide(KeepaliveStore.layerMemory))
     const failures: Array<string> = []
     const subscription = yield* keepalive.subscribe
     yield* Queue.take(subscription).pipe(
@@ -148,6 +148,7 @@ it.scoped(`keepalive of ${SESSIONS} sessions for 6 simulated hours on 5-minute t
     expect(oauth.expiredTokenUses).toBe(0)
     expect(failures.slice(0, 3)).toEqual([])
     expect(stats.failed).toBe(0)
+    expect(stats.expired).toBe(0)
     expect(stats.refreshed).toBeGreaterThan(2 * SESSIONS)
     // 6 hours of 5-minute tokens: renewed many times, never more often than every 150 s
     expect(oauth.tokenRequests).toBeGreaterThan(30)

@@ -365,7 +365,10 @@ describe("okta-sessions (installed from the packed tarball)", { timeout: 90_000 
       trackedAtEnd: 4,
       refreshed: 4,
       gone: 0,
-      expiredWhileTracked: 0
+      expired: 0,
+      expiredByOrg: 0,
+      store: "memory",
+      resumed: 0
     })
   })
 
@@ -384,7 +387,7 @@ describe("okta-sessions (installed from the packed tarball)", { timeout: 90_000 
     expect(result.stdout).toMatch(/\[\ds\/2s\] tracked \d+ {2}refreshed \d+ {2}gone \d+/)
     expect(result.stdout).toContain(`gone ${revoked}: NotFound E0000007`)
     expect(result.stdout).toMatch(/\| sessions at start +\| +5 \|/)
-    expect(result.stdout).toMatch(/\| gone \(404\) +\| +1 \|/)
+    expect(result.stdout).toMatch(/\| gone \(404, ended by Okta\) +\| +1 \|/)
     expect(result.stdout).toMatch(/\| still tracked +\| +4 \|/)
     expect(bad.code).toBe(2)
     expect(errorLine(bad)).toContain(`standard input line 2: "not/an/id" is not a session id`)

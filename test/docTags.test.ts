@@ -32,6 +32,14 @@ const missing = (tag: "since" | "category"): Array<string> => {
     const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true)
     const visit = (statements: ts.NodeArray<ts.Statement>, prefix: string) => {
       for (const statement of statements) {
+        // `export { /** doc */ a, /** doc */ b } from "..."`: each name carries its own doc comment
+        if (ts.isExportDeclaration(statement) && statement.exportClause !== undefined && ts.isNamedExports(statement.exportClause)) {
+          for (const element of statement.exportClause.elements) {
+            const docs = (ts.getLeadingCommentRanges(source.text, element.pos) ?? []).map((r) => source.text.slice(r.pos, r.end)).join("\n")
+            if (!docs.includes(`@${tag}`)) found.push(`${file.slice(src.length + 1)}: ${prefix}${element.name.text}`)
+          }
+          continue
+        }
         const exported = isExported(statement) || (ts.isExportDeclaration(statement) && statement.exportClause !== undefined)
         if (!exported) continue
         const tags = ts.getJSDocTags(statement).map((t) => t.tagName.text)

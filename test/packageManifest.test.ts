@@ -41,17 +41,21 @@ describe("package.json", () => {
     expect(JSON.stringify(exportsMap)).not.toMatch(/"source"|(?<!\.d)\.ts"/)
   })
 
-  it("takes effect and @effect/platform as peers, @effect/platform-node and undici as optional peers, and only jose (pinned) at run time", () => {
+  it("takes effect and @effect/platform as peers, @effect/platform-node, undici and the SQLite store's @effect/sql packages as optional peers, and only jose (pinned) at run time", () => {
     // jose signs OAuth client assertions and DPoP proofs (DESIGN.md: a well-kept JOSE library); it has no dependencies itself.
     expect(manifest["dependencies"]).toEqual({ jose: "6.2.18" })
     expect(manifest["peerDependencies"]).toEqual({
       effect: "^3.22.0",
       "@effect/platform": "^0.97.0",
       "@effect/platform-node": "^0.108.0",
+      "@effect/sql": "^0.52.1",
+      "@effect/sql-sqlite-node": "^0.53.0",
       undici: "^7.0.0"
     })
     expect(manifest["peerDependenciesMeta"]).toEqual({
       "@effect/platform-node": { optional: true },
+      "@effect/sql": { optional: true },
+      "@effect/sql-sqlite-node": { optional: true },
       undici: { optional: true }
     })
     expect(manifest["sideEffects"]).toBe(false)

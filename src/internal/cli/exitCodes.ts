@@ -17,7 +17,7 @@ export const ExitCode = {
   Ok: 0,
   /** Anything else that went wrong: Okta refused the request as invalid (400), an unexpected status, an answer that is not a Session. */
   Failed: 1,
-  /** Bad arguments, or a missing or bad setting (org URL, token, okta.yaml, an ids file). */
+  /** Bad arguments, or a missing or bad setting (org URL, token, okta.yaml, an ids file, a keepalive --store file that is corrupt, locked or cannot be opened). */
   Usage: 2,
   /** 404: no such session or user (or it expired, or was revoked). */
   NotFound: 3,
@@ -82,7 +82,7 @@ export const exitCodeOfOktaError = (error: OktaError.OktaError): ExitCode => {
 export const exitCodeTable: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.Ok, "success (keepalive: stopped by --duration, Ctrl-C or SIGTERM)"],
   [ExitCode.Failed, "other failure (400, unexpected status, undecodable answer)"],
-  [ExitCode.Usage, "usage or configuration error (bad argument, missing or bad setting)"],
+  [ExitCode.Usage, "usage or configuration error (bad argument, missing or bad setting; keepalive: a --store file that is corrupt, locked by another process or cannot be opened)"],
   [ExitCode.NotFound, "not found (404): no such session or user, expired or revoked"],
   [ExitCode.Unauthorized, "unauthorized or forbidden (401, 403)"],
   [ExitCode.RateLimited, "rate limited (429) after retries"],

@@ -6,19 +6,20 @@
  * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
-import type { OktaError } from "../../index.js"
+import type { KeepaliveStore, OktaError } from "../../index.js"
 import { CliProcess } from "./cliProcess.js"
 import { type ExitCode, ExitCode as Codes, exitCodeOfOktaError } from "./exitCodes.js"
 import { SecretRedactor } from "./secretRedactor.js"
 import type { UsageError } from "./usageError.js"
 
 /**
- * What a command can fail with.
+ * What a command can fail with: an Okta error, a usage error, or (keepalive) a store that cannot be
+ * used (`--store` file corrupt, locked or unopenable: exit 2, as a bad setting).
  *
  * @since 0.2.0
  * @category errors
  */
-export type CommandFailure = OktaError.OktaError | UsageError
+export type CommandFailure = OktaError.OktaError | UsageError | KeepaliveStore.KeepaliveStoreError
 
 /**
  * The fields of the report.
@@ -43,7 +44,9 @@ export interface FailureFields {
  * @category formatting
  */
 export const failureFields = (failure: CommandFailure): FailureFields => {
-  if (failure._tag === "UsageError") return { error: failure._tag, exitCode: Codes.Usage, message: failure.message }
+  if (failure._tag === "UsageError" || failure._tag === "KeepaliveStoreError") {
+    return { error: failure._tag, exitCode: Codes.Usage, message: failure.message }
+  }
   const fields = {
     error: failure._tag,
     exitCode: exitCodeOfOktaError(failure),

@@ -1,7 +1,8 @@
 /**
  * `okta-sessions keepalive --ids FILE|-`: keeps the listed sessions alive on the org of the
  * settings until its `--duration` passes, Ctrl-C or SIGTERM (in-flight refreshes finish; exit 0),
- * or nothing is left to keep alive; with live progress, `--json` events and a summary.
+ * or nothing is left to keep alive; with live progress, `--json` events and a summary. With
+ * `--store FILE` the tracked set is kept in a SQLite file and a later run on it resumes it.
  *
  * The options are one record (`keepaliveOptions`) and the handler turns them into `RunSettings`
  * in one place (`runSettings`), so a new flag is one entry in each.
@@ -21,6 +22,7 @@ import { durationOption } from "./durationOption.js"
 import { readIds } from "./idsInput.js"
 import { jsonOption } from "./jsonOption.js"
 import { type RunSettings, runKeepalive } from "./keepaliveRun.js"
+import { storeLayer, storeName, storeOption } from "./keepaliveStoreOption.js"
 import { layerSessions } from "./oktaConnection.js"
 import { UsageError } from "./usageError.js"
 
@@ -55,7 +57,8 @@ export const workerOptions = {
     Options.withDefault(Duration.seconds(5)),
     Options.withDescription("How often a progress line (or Progress JSON) is printed when stdout is not a terminal.")
   ),
-  json: jsonOption
+  json: jsonOption,
+  store: storeOption
 }
 
 /**
@@ -98,7 +101,8 @@ export const runSettings = (input: Command.Command.ParseConfig<typeof workerOpti
       duration: input.duration,
       progressEvery: input.progressEvery,
       json: input.json,
-      shutdownTimeout: Duration.seconds(10)
+      shutdownTimeout: Duration.seconds(10),
+      store: storeName(input.store)
     }
   })
 
@@ -118,9 +122,15 @@ export const keepaliveCommand = Command.make("keepalive", keepaliveOptions, (inp
       tooManyRequests: Option.none(),
       revoked: new Set()
     }, settings)
-  }).pipe(Effect.provide(layerSessions(input)), reportingFailures("keepalive", input.json))).pipe(
+  }).pipe(
+    Effect.provide(layerSessions(input)),
+    Effect.provide(storeLayer(input.store)),
+    reportingFailures("keepalive", input.json)
+  )).pipe(
   describeCommand(
     "Keep the listed sessions alive: refreshed ahead of expiry inside a share of the budget, with progress and a summary. " +
-      "Ctrl-C or SIGTERM stops it cleanly (in-flight refreshes finish, at most 10 s) with exit 0."
+      "Ctrl-C or SIGTERM stops it cleanly (in-flight refreshes finish, at most 10 s) with exit 0. " +
+      "The tracked set is kept in memory unless --store FILE names a SQLite file, from which a later run resumes it. " +
+      "The summary counts 'expired while tracked (ours)' (sessions the worker could not refresh in time, by reason) apart from 'gone' (ended by Okta)."
   )
 )

@@ -7,7 +7,7 @@
 import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
 import type { Keepalive } from "../../index.js"
-import { formatMillis } from "./keepaliveSummary.js"
+import { byReason, formatMillis } from "./keepaliveSummary.js"
 
 /**
  * What one progress report shows.
@@ -17,6 +17,8 @@ import { formatMillis } from "./keepaliveSummary.js"
  */
 export interface Progress {
   readonly stats: Keepalive.Stats
+  /** `Expired` events so far, by reason. */
+  readonly expiredByReason: Readonly<Record<string, number>>
   /** 429s so far (the emulator's count, or the worker's). */
   readonly tooManyRequests: number
   /** The share of the worker's budget not spent since the last report, from 0 to 1. */
@@ -28,7 +30,8 @@ export interface Progress {
 const count = (n: number) => n.toLocaleString("en-US")
 
 /**
- * `[12s/60s] tracked 1,000  refreshed 250  gone 2  429s 0  budget left 80%  worst lag 12 ms`.
+ * `[12s/60s] tracked 1,000  refreshed 250  gone 2  expired 1 (Throttled 1)  429s 0  budget left 80%  worst lag 12 ms`
+ * (`gone`: ended by Okta; `expired`: ours, with the reasons, omitted while 0).
  *
  * @since 0.2.0
  * @category progress
@@ -38,6 +41,7 @@ export const progressLine = (progress: Progress): string => {
   const of = Option.match(progress.duration, { onNone: () => "", onSome: (d) => `/${Math.round(Duration.toSeconds(d))}s` })
   const { stats } = progress
   return `[${elapsed}${of}] tracked ${count(stats.tracked)}  refreshed ${count(stats.refreshed)}  gone ${count(stats.gone)}  ` +
+    `expired ${count(stats.expired)}${stats.expired === 0 ? "" : ` (${byReason(progress.expiredByReason)})`}  ` +
     `429s ${count(progress.tooManyRequests)}  budget left ${Math.round(progress.budgetLeft * 100)}%  worst lag ${formatMillis(stats.worstLag)}`
 }
 
@@ -55,6 +59,8 @@ export const progressJson = (progress: Progress) => ({
   requests: progress.stats.requests,
   refreshed: progress.stats.refreshed,
   gone: progress.stats.gone,
+  expired: progress.stats.expired,
+  expiredByReason: progress.expiredByReason,
   failed: progress.stats.failed,
   tooManyRequests: progress.tooManyRequests,
   budgetLeft: Math.round(progress.budgetLeft * 1000) / 1000,

@@ -3,7 +3,9 @@
  * `Sessions` in context keeps the given sessions alive, the events are counted (and printed with
  * `--json`), progress is shown, and the run ends on its duration, on Ctrl-C / SIGTERM (the first
  * one: in-flight refreshes finish, none starts), on an interruption, or when nothing is left to
- * keep alive; then the summary is printed and returned.
+ * keep alive; then the summary is printed and returned. The tracked set lives in the
+ * `KeepaliveStore` in context (memory, or the SQLite file of `--store`): sessions stored by an
+ * earlier run are resumed, and a store that cannot be used fails the run with `KeepaliveStoreError`.
  *
  * @since 0.2.0
  */
@@ -17,7 +19,7 @@ import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
-import { Keepalive, type Session, type Sessions } from "../../index.js"
+import { Keepalive, type KeepaliveStore, type Session, type Sessions } from "../../index.js"
 import { CliProcess } from "./cliProcess.js"
 import { eventJson, eventLine } from "./keepaliveEvents.js"
 import { type Progress, progressJson, progressLine } from "./keepaliveProgress.js"
@@ -64,24 +66,27 @@ export interface RunSettings {
   readonly json: boolean
   /** How long stopping waits for in-flight refreshes. */
   readonly shutdownTimeout: Duration.Duration
+  /** Where the tracked set is kept, as the summary names it: `memory` or the store file. */
+  readonly store: string
 }
 
-/** What the event listener has counted. */
+/** What the event listener (and the org check) has counted. */
 interface Tally {
   readonly gone: Set<Session.SessionId>
-  readonly expired: Set<Session.SessionId>
+  /** Reported `Expired` by the worker (ours), by reason. */
+  readonly expiredByReason: Record<string, number>
+  /** Found expired by the org's record while still tracked (the independent check). */
+  readonly expiredByOrg: Set<Session.SessionId>
   readonly failed: Record<string, number>
 }
 
-/** Counts (and prints, with `json` or for gone / failed) every event until interrupted. */
+/** Counts (and prints, with `json` or for gone / expired / failed) every event until interrupted. */
 const listen = (events: Queue.Dequeue<Keepalive.Event>, tally: Tally, print: (line: string) => Effect.Effect<void>, json: boolean) =>
   Queue.take(events).pipe(
     Effect.flatMap((event) => {
       if (event._tag === "Gone") tally.gone.add(event.sessionId)
-      if (event._tag === "Failed") {
-        tally.failed[event.reason] = (tally.failed[event.reason] ?? 0) + 1
-        if (event.reason === "Expired") tally.expired.add(event.sessionId)
-      }
+      if (event._tag === "Expired") tally.expiredByReason[event.reason] = (tally.expiredByReason[event.reason] ?? 0) + 1
+      if (event._tag === "Failed") tally.failed[event.reason] = (tally.failed[event.reason] ?? 0) + 1
       const line = json ? JSON.stringify(eventJson(event)) : eventLine(event)
       return line === undefined ? Effect.void : print(line)
     }),
@@ -111,6 +116,7 @@ const makeReport = (run: {
   readonly every: Duration.Duration
   readonly onTerminal: boolean
   readonly started: number
+  readonly tally: Tally
   readonly tooManyRequests: (stats: Keepalive.Stats) => Effect.Effect<number>
   readonly checkExpiry: Effect.Effect<void>
   readonly print: (line: string) => Effect.Effect<void, never, CliProcess>
@@ -122,6 +128,7 @@ const makeReport = (run: {
     const allowed = stats.budget.limit * Duration.toMillis(run.every) / Duration.toMillis(stats.budget.interval)
     const progress: Progress = {
       stats,
+      expiredByReason: { ...run.tally.expiredByReason },
       tooManyRequests: yield* run.tooManyRequests(stats),
       budgetLeft: Math.min(1, Math.max(0, 1 - (stats.requests - lastRequests) / allowed)),
       elapsed: Duration.millis((yield* Clock.currentTimeMillis) - run.started),
@@ -148,14 +155,33 @@ export const runKeepalive = (
   org: OrgView,
   settings: RunSettings,
   alongside: (keepalive: Keepalive.Keepalive.Service) => Effect.Effect<void> = () => Effect.void
-): Effect.Effect<Summary, UsageError, Sessions.Sessions | CliProcess | SecretRedactor | StopSignal> =>
+): Effect.Effect<
+  Summary,
+  UsageError | KeepaliveStore.KeepaliveStoreError,
+  Sessions.Sessions | KeepaliveStore.KeepaliveStore | CliProcess | SecretRedactor | StopSignal
+> =>
   Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(Scope.make(), (workerScope) =>
+      startAndRun(ids, org, settings, alongside, restore, workerScope).pipe(
+        // a failure before the end (the store): the worker stops, nothing is left running
+        Effect.onExit((exit) => Exit.isFailure(exit) ? Scope.close(workerScope, exit) : Effect.void)
+      ))
+  )
+
+/** The body of `runKeepalive` in the worker's scope (closed by `finish`, or on failure by the caller). */
+const startAndRun = (
+  ids: ReadonlyArray<Session.SessionId | Session.Session>,
+  org: OrgView,
+  settings: RunSettings,
+  alongside: (keepalive: Keepalive.Keepalive.Service) => Effect.Effect<void>,
+  restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
+  workerScope: Scope.CloseableScope
+) =>
     Effect.gen(function*() {
       const cli = yield* CliProcess
       const redactor = yield* SecretRedactor
       const print = (line: string) => Effect.flatMap(redactor.redact(line), (safe) => cli.writeOut(`${safe}\n`))
       const started = yield* Clock.currentTimeMillis
-      const workerScope = yield* Scope.make()
       const keepalive = yield* Scope.extend(
         Keepalive.make({
           concurrency: settings.concurrency,
@@ -164,20 +190,23 @@ export const runKeepalive = (
           shutdownTimeout: settings.shutdownTimeout
         }),
         workerScope
-      ).pipe(Effect.mapError((error) => new UsageError({ detail: error.message })))
+      ).pipe(Effect.catchTag("InvalidOptions", (error) => Effect.fail(new UsageError({ detail: error.message }))))
 
-      const tally: Tally = { gone: new Set(), expired: new Set(), failed: {} }
+      const tally: Tally = { gone: new Set(), expiredByReason: {}, expiredByOrg: new Set(), failed: {} }
       const events = yield* Scope.extend(keepalive.subscribe, workerScope)
       // forked interruptible: this region is not, so that an interruption still prints the summary
       const listener = yield* Effect.fork(Effect.interruptible(listen(events, tally, print, settings.json)))
+      // what the store had from an earlier run, before the given sessions are added
+      const resumed = (yield* keepalive.stats).tracked
       yield* keepalive.addAll(ids)
+      const trackedAtStart = (yield* keepalive.stats).tracked
 
       /** Counts tracked sessions that the org says have expired. */
       const checkExpiry = Effect.gen(function*() {
         const now = yield* DateTime.now
         for (const [id, knownExpiry] of yield* keepalive.tracked) {
-          if (org.revoked.has(id) || tally.expired.has(id)) continue
-          if (yield* org.hasExpired(id, knownExpiry, now)) tally.expired.add(id)
+          if (org.revoked.has(id) || tally.expiredByOrg.has(id)) continue
+          if (yield* org.hasExpired(id, knownExpiry, now)) tally.expiredByOrg.add(id)
         }
       })
       const tooManyRequests = (stats: Keepalive.Stats) =>
@@ -185,7 +214,7 @@ export const runKeepalive = (
 
       const onTerminal = cli.stdoutIsTTY && !settings.json
       const every = onTerminal ? Duration.millis(500) : settings.progressEvery
-      const report = makeReport({ keepalive, settings, every, onTerminal, started, tooManyRequests, checkExpiry, print })
+      const report = makeReport({ keepalive, settings, every, onTerminal, started, tally, tooManyRequests, checkExpiry, print })
       const reporter = yield* report.pipe(
         Effect.repeat(Schedule.spaced(every)),
         Effect.delay(every),
@@ -203,13 +232,29 @@ export const runKeepalive = (
       if (endedBy !== "duration" && endedBy !== "nothing left" && !settings.json) {
         yield* print(`stopping (${endedBy}): letting in-flight refreshes finish...`)
       }
-      return yield* finish({ ids, org, settings, keepalive, workerScope, listener, tally, checkExpiry, tooManyRequests, started, endedBy, print })
+      return yield* finish({
+        ids,
+        resumed,
+        trackedAtStart,
+        org,
+        settings,
+        keepalive,
+        workerScope,
+        listener,
+        tally,
+        checkExpiry,
+        tooManyRequests,
+        started,
+        endedBy,
+        print
+      })
     })
-  )
 
 /** Stops the worker (in-flight refreshes finish), then builds and prints the summary. */
 const finish = (run: {
   readonly ids: ReadonlyArray<unknown>
+  readonly resumed: number
+  readonly trackedAtStart: number
   readonly org: OrgView
   readonly settings: RunSettings
   readonly keepalive: Keepalive.Keepalive.Service
@@ -229,7 +274,7 @@ const finish = (run: {
     yield* Scope.close(run.workerScope, Exit.void)
     yield* Fiber.interrupt(run.listener)
     const stats = yield* keepalive.stats
-    const goneUnexpectedly = Array.from(tally.gone).filter((id) => !org.revoked.has(id) && !tally.expired.has(id)).length
+    const goneUnexpectedly = Array.from(tally.gone).filter((id) => !org.revoked.has(id) && !tally.expiredByOrg.has(id)).length
     const onTime = stats.lag.find((bucket) => bucket.le >= 1000)?.count ?? 0
     const planned = stats.lag.at(-1)?.count ?? 0
     const summary: Summary = {
@@ -237,17 +282,21 @@ const finish = (run: {
       endedBy: run.endedBy,
       interrupted: run.endedBy !== "duration" && run.endedBy !== "nothing left",
       elapsed: Duration.millis((yield* Clock.currentTimeMillis) - run.started),
+      store: run.settings.store,
       sessionsAtStart: run.ids.length,
+      resumed: run.resumed,
+      trackedAtStart: run.trackedAtStart,
       trackedAtEnd,
       counts: workerCounts(stats),
       failed: { ...tally.failed },
+      expiredByReason: { ...tally.expiredByReason },
       tooManyRequests: yield* run.tooManyRequests(stats),
       worstLag: stats.worstLag,
       onTimeShare: planned === 0 ? Option.none() : Option.some(onTime / planned),
       revoked: org.revoked.size,
       goneUnexpectedly,
       // on the emulator, a 404 for a session nobody revoked means it expired while tracked
-      expiredWhileTracked: tally.expired.size + (org.mode === "emulator" ? goneUnexpectedly : 0)
+      expiredByOrg: tally.expiredByOrg.size + (org.mode === "emulator" ? goneUnexpectedly : 0)
     }
     const cli = yield* CliProcess
     if (run.settings.json) yield* run.print(JSON.stringify(summaryJson(summary)))

@@ -30,7 +30,8 @@ export interface WorkerCount {
 export const workerCounts = (stats: Keepalive.Stats): ReadonlyArray<WorkerCount> => [
   { key: "requests", label: "refresh requests", value: stats.requests },
   { key: "refreshed", label: "refreshed", value: stats.refreshed },
-  { key: "gone", label: "gone (404)", value: stats.gone },
+  { key: "gone", label: "gone (404, ended by Okta)", value: stats.gone },
+  { key: "expired", label: "expired while tracked (ours)", value: stats.expired },
   { key: "failed", label: "failed", value: stats.failed },
   { key: "retried", label: "retries", value: stats.retried },
   { key: "throttled", label: "429 pauses", value: stats.throttled }
@@ -50,12 +51,21 @@ export interface Summary {
   /** True when it ended before its duration (a signal or an interruption). */
   readonly interrupted: boolean
   readonly elapsed: Duration.Duration
+  /** Where the tracked set is kept: `memory`, or the SQLite file given with `--store`. */
+  readonly store: string
+  /** Sessions given on the command line (or seeded by the demo). */
   readonly sessionsAtStart: number
+  /** Sessions resumed from the store at start (tracked before the given ones were added). */
+  readonly resumed: number
+  /** Sessions tracked once the given ones were added (resumed ones included). */
+  readonly trackedAtStart: number
   readonly trackedAtEnd: number
   /** The worker's counters (`workerCounts`); read one with `countOf`. */
   readonly counts: ReadonlyArray<WorkerCount>
   /** Sessions dropped after failing, by reason. */
   readonly failed: Readonly<Record<string, number>>
+  /** Sessions the worker reported `Expired` (ours: it could not refresh them in time), by reason. */
+  readonly expiredByReason: Readonly<Record<string, number>>
   /** 429 answers: from the emulator's counters, or as met by the worker on Okta. */
   readonly tooManyRequests: number
   readonly worstLag: Duration.Duration
@@ -65,8 +75,12 @@ export interface Summary {
   readonly revoked: number
   /** Sessions reported gone that the run did not revoke. */
   readonly goneUnexpectedly: number
-  /** Tracked sessions whose `expiresAt` passed (by the org's record when it can say), and those reported `Expired`. */
-  readonly expiredWhileTracked: number
+  /**
+   * The independent check: tracked sessions that had expired by the org's own record (the emulator's
+   * state; on Okta, their known `expiresAt`) while the worker still tracked them, plus (emulator) 404s for
+   * sessions nobody revoked. The worker's own count is `countOf(summary, "expired")`.
+   */
+  readonly expiredByOrg: number
 }
 
 /**
@@ -79,6 +93,17 @@ export const countOf = (summary: Summary, key: string): number =>
   summary.counts.find((entry) => entry.key === key)?.value ?? 0
 
 const count = (n: number) => n.toLocaleString("en-US")
+
+/**
+ * Counts by reason as `OverCapacity 2, Throttled 1` (`-` when none).
+ *
+ * @since 0.2.0
+ * @category summary
+ */
+export const byReason = (counts: Readonly<Record<string, number>>): string => {
+  const entries = Object.entries(counts).filter(([, n]) => n > 0).map(([reason, n]) => `${reason} ${count(n)}`)
+  return entries.length === 0 ? "-" : entries.join(", ")
+}
 
 /**
  * Milliseconds as `1,234 ms`.
@@ -95,25 +120,30 @@ export const formatMillis = (duration: Duration.Duration) => `${count(Math.round
  * @category summary
  */
 export const formatSummary = (summary: Summary): string => {
-  const failed = Object.entries(summary.failed).filter(([, n]) => n > 0).map(([reason, n]) => `${reason} ${n}`)
+  const failed = byReason(summary.failed)
+  const expired = byReason(summary.expiredByReason)
   const ranFor = Duration.format(Duration.millis(Math.round(Duration.toMillis(summary.elapsed))))
   return formatTable([
     ["mode", summary.mode === "emulator" ? "in-process emulator" : "Okta"],
     ["ran for", `${ranFor}${summary.endedBy === "duration" ? "" : ` (ended by ${summary.endedBy})`}`],
+    ["store", summary.store],
     ["sessions at start", count(summary.sessionsAtStart)],
+    ["resumed from the store", count(summary.resumed)],
+    ["tracked at start", count(summary.trackedAtStart)],
     ["still tracked", count(summary.trackedAtEnd)],
     ...summary.counts.map(({ label, value }) => [label, count(value)] as const),
     ...(summary.mode === "emulator"
       ? [["revoked behind its back", count(summary.revoked)] as const, ["gone but not revoked", count(summary.goneUnexpectedly)] as const]
       : []),
-    ["failed by reason", failed.length === 0 ? "-" : failed.join(", ")],
+    ["expired by reason", expired],
+    ["failed by reason", failed],
     ["429s", count(summary.tooManyRequests)],
     ["worst lag", formatMillis(summary.worstLag)],
     ["started within 1 s of plan", Option.match(summary.onTimeShare, {
       onNone: () => "-",
       onSome: (share) => `${(share * 100).toFixed(1)}%`
     })],
-    ["expired while tracked", count(summary.expiredWhileTracked)]
+    [summary.mode === "emulator" ? "expired by the emulator's state" : "expired by known expiresAt", count(summary.expiredByOrg)]
   ], "right")
 }
 
@@ -128,13 +158,17 @@ export const summaryJson = (summary: Summary) => ({
   mode: summary.mode,
   endedBy: summary.endedBy,
   elapsedMillis: Math.round(Duration.toMillis(summary.elapsed)),
+  store: summary.store,
   sessionsAtStart: summary.sessionsAtStart,
+  resumed: summary.resumed,
+  trackedAtStart: summary.trackedAtStart,
   trackedAtEnd: summary.trackedAtEnd,
   ...Object.fromEntries(summary.counts.map(({ key, value }) => [key, value])),
   failedByReason: summary.failed,
+  expiredByReason: summary.expiredByReason,
   tooManyRequests: summary.tooManyRequests,
   worstLagMillis: Math.round(Duration.toMillis(summary.worstLag)),
   onTimeShare: Option.getOrNull(summary.onTimeShare),
   ...(summary.mode === "emulator" ? { revoked: summary.revoked, goneUnexpectedly: summary.goneUnexpectedly } : {}),
-  expiredWhileTracked: summary.expiredWhileTracked
+  expiredByOrg: summary.expiredByOrg
 })

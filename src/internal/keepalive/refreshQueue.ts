@@ -1,72 +1,88 @@
 /**
- * The keepalive's bookkeeping: one compact record per tracked session (in typed arrays indexed by a
- * slot number) and a binary min-heap of slots ordered by when each is due. Synchronous and
- * allocation-free per operation, so a million sessions cost about a hundred bytes each.
+ * The keepalive's bookkeeping: one compact record per tracked session (typed arrays indexed by a
+ * slot number) and two heaps over those slots. A session is in one of three states:
+ * - waiting: in the `waiting` heap, keyed by when it is due (its planned refresh, or a retry);
+ * - ready: due, in the `ready` heap keyed by its expiry, so the one closest to expiring is taken
+ *   first (a bare id, whose expiry is unknown, after those with a deadline);
+ * - dispatched: in a worker's hands.
+ * Synchronous and allocation-free per operation, so a million sessions cost about a hundred bytes each.
  *
  * @internal
  */
-
-/** A slot that is in neither the heap nor a worker's hands: free, or just taken out. */
-const NOT_QUEUED = -1
-/** A slot handed to a worker (dispatched or being refreshed). */
-const DISPATCHED = -2
+import { SlotHeap } from "./slotHeap.js"
 
 /** How a tracked session's expiry is known: not yet (a bare id) is `NaN`. */
 export const UNKNOWN_EXPIRY = Number.NaN
 
-/**
- * Tracked sessions and the time-ordered heap of their next refresh.
- *
- * @internal
- */
+const FREE = 0
+const WAITING = 1
+const READY = 2
+const DISPATCHED = 3
+
+/** Why a session that was late would be late: the last thing that held it (see `ExpiredReason`). */
+export type LateCause = "OverCapacity" | "RefreshFailing" | "Throttled"
+const lateCauses: ReadonlyArray<LateCause> = ["OverCapacity", "RefreshFailing", "Throttled"]
+
+/** @internal */
 export class RefreshQueue<Id extends string> {
   /** id -> slot */
   private readonly index = new Map<Id, number>()
   /** slot -> id (undefined when free) */
   private ids: Array<Id | undefined> = []
-  /** when the slot is due, epoch ms */
-  private due: Float64Array
-  /** when the refresh schedule planned it (due may be later after a throttle), epoch ms */
+  /** when the slot's refresh was planned (a retry or a pause may make it due later), epoch ms */
   private planned: Float64Array
   /** the session's expiresAt, epoch ms, or NaN when unknown */
   private expiry: Float64Array
+  /** refreshes per second this session needs at its current pace (0 while unknown) */
+  private need: Float64Array
+  private state: Uint8Array
+  private late: Uint8Array
   /** bumped every time the slot is freed, so a worker can tell its job went stale */
   private generations: Uint32Array
-  /** slot -> position in the heap, or NOT_QUEUED / DISPATCHED */
-  private position: Int32Array
-  /** the heap of slots, by due */
-  private heap: Int32Array
-  private heapSize = 0
-  /** free slots below `used` */
+  private readonly waiting: SlotHeap
+  private readonly ready: SlotHeap
   private freeSlots: Int32Array
   private freeCount = 0
   /** slots ever handed out */
   private used = 0
+  private needSum = 0
 
   constructor(initialCapacity = 1024) {
     const capacity = Math.max(16, initialCapacity)
-    this.due = new Float64Array(capacity)
     this.planned = new Float64Array(capacity)
     this.expiry = new Float64Array(capacity)
+    this.need = new Float64Array(capacity)
+    this.state = new Uint8Array(capacity)
+    this.late = new Uint8Array(capacity)
     this.generations = new Uint32Array(capacity)
-    this.position = new Int32Array(capacity).fill(NOT_QUEUED)
-    this.heap = new Int32Array(capacity)
     this.freeSlots = new Int32Array(capacity)
+    this.waiting = new SlotHeap(capacity)
+    this.ready = new SlotHeap(capacity)
   }
 
-  /** Sessions tracked (queued or in a worker's hands). */
+  /** Sessions tracked (waiting, ready or in a worker's hands). */
   get size(): number {
     return this.index.size
   }
 
-  /** Sessions waiting in the heap. */
-  get queued(): number {
-    return this.heapSize
+  /** Sessions waiting for their time. */
+  get waitingCount(): number {
+    return this.waiting.size
   }
 
-  /** Slots allocated; grows with the most sessions ever tracked at once, never with time. */
-  get capacity(): number {
-    return this.due.length
+  /** Sessions due and not yet handed to a worker. */
+  get readyCount(): number {
+    return this.ready.size
+  }
+
+  /** Record slots allocated; grows with the most sessions ever tracked at once, never with time. */
+  get slots(): number {
+    return this.planned.length
+  }
+
+  /** Refreshes per second the tracked set needs, summed over the sessions whose expiry is known. */
+  get neededRate(): number {
+    return Math.max(0, this.needSum)
   }
 
   has(id: Id): boolean {
@@ -90,49 +106,85 @@ export class RefreshQueue<Id extends string> {
   }
 
   plannedAt(slot: number): number {
-    return this.planned[slot] ?? 0
+    return this.planned[slot] ?? Number.NaN
+  }
+
+  isWaiting(slot: number): boolean {
+    return this.state[slot] === WAITING
+  }
+
+  lateCause(slot: number): LateCause {
+    return lateCauses[this.late[slot] ?? 0] ?? "OverCapacity"
+  }
+
+  setLateCause(slot: number, cause: LateCause): void {
+    this.late[slot] = lateCauses.indexOf(cause)
   }
 
   setExpiresAt(slot: number, expiresAt: number): void {
     this.expiry[slot] = expiresAt
   }
 
+  /** Sets how many refreshes per second the session needs. */
+  setNeed(slot: number, perSecond: number): void {
+    this.needSum += perSecond - (this.need[slot] ?? 0)
+    this.need[slot] = perSecond
+  }
+
   /** Whether the slot is the one a worker was handed (same generation, still dispatched). */
   isDispatched(slot: number, generation: number): boolean {
-    return this.generations[slot] === generation && this.position[slot] === DISPATCHED
+    return this.generations[slot] === generation && this.state[slot] === DISPATCHED
   }
 
-  /** The earliest due time, or `undefined` when nothing is queued. */
+  /** The earliest due time among waiting sessions, or `undefined`. */
   nextDue(): number | undefined {
-    if (this.heapSize === 0) return undefined
-    return this.due[this.heap[0] ?? 0]
+    const slot = this.waiting.peek()
+    return slot === undefined ? undefined : this.waiting.keyOf(slot)
   }
 
-  /** Tracks a new id, queued at `due`. Returns its slot, or `undefined` when it was already tracked. */
+  /** The ready session closest to its expiry (bare ids last), or `undefined`. */
+  peekReady(): number | undefined {
+    return this.ready.peek()
+  }
+
+  /** Tracks a new id, waiting until `due`. Returns its slot, or `undefined` when it was already tracked. */
   insert(id: Id, expiresAt: number, planned: number, due: number): number | undefined {
     if (this.index.has(id)) return undefined
     const slot = this.allocate()
     this.index.set(id, slot)
     this.ids[slot] = id
     this.expiry[slot] = expiresAt
-    this.push(slot, planned, due)
+    this.late[slot] = 0
+    this.schedule(slot, planned, due)
     return slot
   }
 
-  /** Puts a tracked slot (queued or dispatched) back in the heap at a new time. */
-  reschedule(slot: number, planned: number, due: number): void {
-    const at = this.position[slot] ?? NOT_QUEUED
-    if (at >= 0) this.removeAt(at)
-    this.push(slot, planned, due)
+  /** Puts a tracked slot (in any state) back among the waiting, planned at `planned`, due at `due`. */
+  schedule(slot: number, planned: number, due: number): void {
+    this.ready.remove(slot)
+    this.planned[slot] = planned
+    this.state[slot] = WAITING
+    this.waiting.push(slot, due)
   }
 
-  /** Takes the earliest slot if it is due at `now`, marking it dispatched. */
-  popDue(now: number): number | undefined {
-    if (this.heapSize === 0) return undefined
-    const slot = this.heap[0] ?? 0
-    if ((this.due[slot] ?? 0) > now) return undefined
-    this.removeAt(0)
-    this.position[slot] = DISPATCHED
+  /** Moves every waiting slot due at `now` to the ready heap; returns how many moved. */
+  promoteDue(now: number): number {
+    let moved = 0
+    for (let slot = this.waiting.peek(); slot !== undefined; slot = this.waiting.peek()) {
+      if (this.waiting.keyOf(slot) > now) break
+      this.waiting.remove(slot)
+      this.state[slot] = READY
+      const expiry = this.expiry[slot] ?? UNKNOWN_EXPIRY
+      this.ready.push(slot, Number.isNaN(expiry) ? Number.POSITIVE_INFINITY : expiry)
+      moved++
+    }
+    return moved
+  }
+
+  /** Takes the ready slot closest to its expiry, marking it dispatched. */
+  takeReady(): number | undefined {
+    const slot = this.ready.pop()
+    if (slot !== undefined) this.state[slot] = DISPATCHED
     return slot
   }
 
@@ -140,13 +192,15 @@ export class RefreshQueue<Id extends string> {
   delete(id: Id): boolean {
     const slot = this.index.get(id)
     if (slot === undefined) return false
-    const at = this.position[slot] ?? NOT_QUEUED
-    if (at >= 0) this.removeAt(at)
+    this.waiting.remove(slot)
+    this.ready.remove(slot)
+    this.setNeed(slot, 0)
     this.index.delete(id)
     this.ids[slot] = undefined
-    this.position[slot] = NOT_QUEUED
+    this.state[slot] = FREE
     this.generations[slot] = ((this.generations[slot] ?? 0) + 1) >>> 0
     this.freeSlots[this.freeCount++] = slot
+    if (this.index.size === 0) this.needSum = 0 // no drift left behind by the float sums
     return true
   }
 
@@ -157,85 +211,25 @@ export class RefreshQueue<Id extends string> {
 
   private allocate(): number {
     if (this.freeCount > 0) return this.freeSlots[--this.freeCount] ?? 0
-    if (this.used === this.due.length) this.grow()
+    if (this.used === this.planned.length) this.grow()
     return this.used++
   }
 
   private grow(): void {
-    const capacity = this.due.length * 2
-    const widen = <A extends Float64Array | Uint32Array | Int32Array>(
-      from: A,
-      make: (n: number) => A
-    ): A => {
+    const capacity = this.planned.length * 2
+    const widen = <A extends Float64Array | Uint32Array | Uint8Array | Int32Array>(from: A, make: (n: number) => A): A => {
       const to = make(capacity)
       to.set(from)
       return to
     }
-    this.due = widen(this.due, (n) => new Float64Array(n))
     this.planned = widen(this.planned, (n) => new Float64Array(n))
     this.expiry = widen(this.expiry, (n) => new Float64Array(n))
+    this.need = widen(this.need, (n) => new Float64Array(n))
+    this.state = widen(this.state, (n) => new Uint8Array(n))
+    this.late = widen(this.late, (n) => new Uint8Array(n))
     this.generations = widen(this.generations, (n) => new Uint32Array(n))
-    const position = new Int32Array(capacity).fill(NOT_QUEUED)
-    position.set(this.position)
-    this.position = position
-    this.heap = widen(this.heap, (n) => new Int32Array(n))
     this.freeSlots = widen(this.freeSlots, (n) => new Int32Array(n))
-  }
-
-  private push(slot: number, planned: number, due: number): void {
-    this.planned[slot] = planned
-    this.due[slot] = due
-    const at = this.heapSize++
-    this.heap[at] = slot
-    this.position[slot] = at
-    this.siftUp(at)
-  }
-
-  private removeAt(at: number): void {
-    const slot = this.heap[at] ?? 0
-    const last = --this.heapSize
-    this.position[slot] = NOT_QUEUED
-    if (at === last) return
-    const moved = this.heap[last] ?? 0
-    this.heap[at] = moved
-    this.position[moved] = at
-    this.siftDown(at)
-    this.siftUp(this.position[moved] ?? at)
-  }
-
-  private less(a: number, b: number): boolean {
-    return (this.due[this.heap[a] ?? 0] ?? 0) < (this.due[this.heap[b] ?? 0] ?? 0)
-  }
-
-  private swap(a: number, b: number): void {
-    const slotA = this.heap[a] ?? 0
-    const slotB = this.heap[b] ?? 0
-    this.heap[a] = slotB
-    this.heap[b] = slotA
-    this.position[slotB] = a
-    this.position[slotA] = b
-  }
-
-  private siftUp(at: number): void {
-    let child = at
-    while (child > 0) {
-      const parent = (child - 1) >> 1
-      if (!this.less(child, parent)) return
-      this.swap(child, parent)
-      child = parent
-    }
-  }
-
-  private siftDown(at: number): void {
-    let parent = at
-    for (;;) {
-      const left = parent * 2 + 1
-      if (left >= this.heapSize) return
-      const right = left + 1
-      const smaller = right < this.heapSize && this.less(right, left) ? right : left
-      if (!this.less(smaller, parent)) return
-      this.swap(parent, smaller)
-      parent = smaller
-    }
+    this.waiting.grow(capacity)
+    this.ready.grow(capacity)
   }
 }

@@ -1,0 +1,56 @@
+/**
+ * Where `okta-sessions keepalive` (and `npm start`) keeps its tracked set: `--store FILE`, a SQLite
+ * file through `KeepaliveStore.layerSqlite` (a later run on the same file resumes its sessions), or
+ * without it memory (`KeepaliveStore.layerMemory`: nothing survives the process).
+ *
+ * @since 0.2.0
+ */
+import * as Options from "@effect/cli/Options"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import { KeepaliveStore } from "../../index.js"
+import { UsageError } from "./usageError.js"
+
+/**
+ * The `--store FILE` flag.
+ *
+ * @since 0.2.0
+ * @category options
+ */
+export const storeOption = Options.text("store").pipe(
+  Options.optional,
+  Options.withDescription(
+    "A SQLite file that keeps the tracked set (created when missing; its directory must exist): a later run on the same " +
+      "file resumes its sessions. Without it the set is kept in memory and lost when the program ends. A file that is " +
+      "corrupt, locked by another process or cannot be opened is exit 2."
+  )
+)
+
+/**
+ * The store of `--store`: the SQLite file, or memory without it.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const storeLayer = (
+  file: Option.Option<string>
+): Layer.Layer<KeepaliveStore.KeepaliveStore, KeepaliveStore.KeepaliveStoreError | UsageError> =>
+  Option.match(file, {
+    onNone: () => KeepaliveStore.layerMemory,
+    onSome: (filename) =>
+      KeepaliveStore.layerSqlite({ filename }).pipe(
+        Layer.catchAll((error) =>
+          Layer.fail(error._tag === "InvalidOptions" ? new UsageError({ detail: `--store: ${error.message}` }) : error)
+        )
+      )
+  })
+
+/**
+ * How the summary names the store: `memory` or `sqlite FILE`.
+ *
+ * @since 0.2.0
+ * @category options
+ */
+export const storeName = (file: Option.Option<string>): string =>
+  Option.match(file, { onNone: () => "memory", onSome: (filename) => `sqlite ${filename}` })
+
