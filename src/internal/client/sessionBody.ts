@@ -10,6 +10,7 @@ import * as Schema from "effect/Schema"
 import * as OktaError from "../../OktaError.js"
 import type { OktaResponse } from "../../OktaHttpClient.js"
 import { Session } from "../../Session.js"
+import { fastDecodeSession } from "./sessionFastPath.js"
 
 const decodeSessionValue = Schema.decodeUnknownEither(Session, { onExcessProperty: "ignore" })
 const textDecoder = new TextDecoder()
@@ -44,11 +45,16 @@ const describeIssues = (error: ParseResult.ParseError): string => {
   return lines.join("; ").slice(0, 1000)
 }
 
-/** A 2xx body as a Session, or what is wrong with it. */
+/**
+ * A 2xx body as a Session, or what is wrong with it: the hand-checked path for the common shape
+ * (sessionFastPath.ts), the schema for anything else, so a failure's detail is always the schema's.
+ */
 const decodeSessionBody = (body: string): Either.Either<Session, string> => {
   if (body.length === 0) return Either.left("the body is empty, expected a Session")
   const json = Either.try((): unknown => JSON.parse(body))
   if (Either.isLeft(json)) return Either.left("the body is not JSON, expected a Session")
+  const fast = fastDecodeSession(json.right)
+  if (fast !== undefined) return Either.right(fast)
   return Either.mapLeft(decodeSessionValue(json.right), describeIssues)
 }
 
