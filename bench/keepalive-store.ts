@@ -15,6 +15,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { Chunk, Context, Effect, Layer, Schema, Stream } from "effect"
+import * as KeepaliveStoreSqlite from "../src/KeepaliveStoreSqlite.js"
 import { KeepaliveStore, Session } from "../src/index.js"
 
 /** What one run measured. Times in ms, sizes in bytes. */
@@ -96,7 +97,7 @@ const writeAll = (store: KeepaliveStore.KeepaliveStore.Service, sessions: number
 const writePhase = (filename: string, sessions: number, batch: number) =>
   Effect.gen(function*() {
     const { insertBatchMillis, insertCpuMillis, updateBatchMillis } = yield* Effect.scoped(Effect.gen(function*() {
-      const store = Context.get(yield* Layer.build(KeepaliveStore.layerSqlite({ filename })), KeepaliveStore.KeepaliveStore)
+      const store = Context.get(yield* Layer.build(KeepaliveStoreSqlite.layer({ filename })), KeepaliveStore.KeepaliveStore)
       const cpuBefore = process.cpuUsage()
       const insertBatchMillis = yield* writeAll(store, sessions, batch, "Added")
       const insertCpuMillis = cpuMillisSince(cpuBefore)
@@ -120,7 +121,7 @@ const writePhase = (filename: string, sessions: number, batch: number) =>
 const restartPhase = (filename: string) =>
   Effect.scoped(Effect.gen(function*() {
     const started = performance.now()
-    const store = Context.get(yield* Layer.build(KeepaliveStore.layerSqlite({ filename })), KeepaliveStore.KeepaliveStore)
+    const store = Context.get(yield* Layer.build(KeepaliveStoreSqlite.layer({ filename })), KeepaliveStore.KeepaliveStore)
     const openMillis = performance.now() - started
     // What a worker does with what it loads: keep every session (here in a Map by id).
     const tracked = new Map<string, KeepaliveStore.StoredSession>()

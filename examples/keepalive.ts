@@ -5,7 +5,7 @@
  * events, summary, Ctrl-C / SIGTERM ending cleanly), revokes a few sessions behind the worker's
  * back along the way, and checks that no tracked session expired: by the worker's own count
  * (`Expired`, ours) and against the emulator's own state. The tracked set is kept in a SQLite file
- * (`KeepaliveStore.layerSqlite`) in a fresh temporary directory, removed at the end; `--store FILE`
+ * (`KeepaliveStoreSqlite.layer`) in a fresh temporary directory, removed at the end; `--store FILE`
  * uses (and keeps) that file instead.
  *
  *   npm start                                  # 60 s on the emulator

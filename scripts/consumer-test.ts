@@ -418,9 +418,10 @@ const runProfile = async (profile: Profile, work: string, tarball: string): Prom
   })
   if (!coreInstalled) return sizes
   await checkTree(`${label}, core`, directory, profile.expect.core)
-  await check(`${label}, core: the library adds one package (itself) to effect + platform`, () => {
+  // itself and jose (pinned, dependency-free: OAuth client assertions and DPoP proofs, loaded only in PrivateKey mode)
+  await check(`${label}, core: the library adds two packages (itself and jose) to effect + platform`, () => {
     assert(sizes.bare !== undefined && sizes.core !== undefined, "no footprint")
-    assert(sizes.core.packages === sizes.bare.packages + 1, `bare ${sizes.bare.packages} packages, with the library ${sizes.core.packages}`)
+    assert(sizes.core.packages === sizes.bare.packages + 2, `bare ${sizes.bare.packages} packages, with the library ${sizes.core.packages}`)
   })
   const fetchBundle = join(directory, "install-fetch.bundle.mjs")
   await check(`${label}, core: the README's FetchHttpClient snippet bundles without @effect/platform-node`, async () => {

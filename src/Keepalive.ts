@@ -167,17 +167,18 @@ export const make = makeKeepalive
 
 /**
  * The worker as a layer over `Sessions` and a `KeepaliveStore` (what it tracks survives a restart
- * with `KeepaliveStore.layerSqlite`; `KeepaliveStore.layerMemory` for tests and demos); it stops
+ * with `KeepaliveStoreSqlite.layer`; `KeepaliveStore.layerMemory` for tests and demos); it stops
  * when the layer's scope closes.
  *
  * @example
  * ```ts
  * import { Layer } from "effect"
- * import { Keepalive, KeepaliveStore, Sessions } from "effect-okta-sessions"
+ * import { Keepalive, Sessions } from "effect-okta-sessions"
+ * import * as KeepaliveStoreSqlite from "effect-okta-sessions/KeepaliveStoreSqlite"
  *
  * const KeepaliveLive = Keepalive.layer({ concurrency: 16, share: 0.5 }).pipe(
  *   Layer.provide(Sessions.layer),
- *   Layer.provide(KeepaliveStore.layerSqlite({ filename: "keepalive.db" }))
+ *   Layer.provide(KeepaliveStoreSqlite.layer({ filename: "keepalive.db" }))
  * )
  * ```
  * @since 0.1.0

@@ -2,7 +2,8 @@
  * Where the keepalive worker keeps what it tracks, so that a restart, a deploy or a crash loses
  * nothing: every tracked session with its known `expiresAt`, its next planned refresh and its last
  * outcome. The worker reads and writes only through this service. `layerMemory` keeps it in memory
- * (tests, demos); the embedded default is a SQLite file (`layerSqlite`).
+ * (tests, demos); the embedded default is a SQLite file (`KeepaliveStoreSqlite.layer`, its own module so
+ * that a program without SQLite, bundled or not, never reaches `@effect/sql`).
  *
  * Contract for every implementation:
  * - `write` applies its changes in order, all or nothing (one transaction): once it succeeds they
@@ -12,14 +13,11 @@
  * @since 0.2.0
  */
 import * as Context from "effect/Context"
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
-import type { InvalidOptions } from "./InvalidOptions.js"
 import { makeMemoryStore } from "./internal/keepalive/store/memoryStore.js"
-import { decodeSqliteOptions } from "./internal/keepalive/store/sqliteOptions.js"
 import type { SessionId } from "./Session.js"
 
 /**
@@ -131,61 +129,3 @@ export const makeMemory: Effect.Effect<KeepaliveStore.Service> = Effect.sync(mak
  * @category layers
  */
 export const layerMemory: Layer.Layer<KeepaliveStore> = Layer.effect(KeepaliveStore, makeMemory)
-
-/**
- * Options of `layerSqlite`.
- *
- * @since 0.2.0
- * @category models
- */
-export interface SqliteOptions {
-  /** The store file; created (with its tables) when it does not exist. Its directory must exist. */
-  readonly filename: string
-  /**
-   * How long opening waits for a file another process holds before failing with `Locked`
-   * (default 2 seconds, at most 1 minute).
-   */
-  readonly lockTimeout?: Duration.DurationInput | undefined
-  /** How many sessions each query of `load` reads (default 10,000). */
-  readonly pageSize?: number | undefined
-}
-
-/**
- * The embedded store: a SQLite file through `@effect/sql-sqlite-node` (better-sqlite3 12), an
- * optional peer dependency loaded only when this layer is built. The worker that opens the file
- * holds it until its scope closes (or the process dies); opening fails with a
- * `KeepaliveStoreError` when the file is held by another process (`Locked`), is not a store of
- * this package or is damaged (`Corrupt`), or cannot be opened (`Unavailable`), and with
- * `InvalidOptions` for options that cannot work.
- *
- * @example
- * ```ts
- * import { Layer } from "effect"
- * import { Keepalive, KeepaliveStore } from "effect-okta-sessions"
- *
- * const store = KeepaliveStore.layerSqlite({ filename: "/var/lib/okta-keepalive/sessions.db" })
- * ```
- * @since 0.2.0
- * @category layers
- */
-export const layerSqlite = (
-  options: SqliteOptions
-): Layer.Layer<KeepaliveStore, KeepaliveStoreError | InvalidOptions> =>
-  Layer.scoped(
-    KeepaliveStore,
-    Effect.gen(function*() {
-      const settings = yield* decodeSqliteOptions(options)
-      const sqlite = yield* Effect.tryPromise({
-        try: () => import("./internal/keepalive/store/sqliteStore.js"),
-        catch: (cause) =>
-          new KeepaliveStoreError({
-            reason: "Unavailable",
-            setting: "dependency @effect/sql-sqlite-node",
-            detail: `the SQLite store needs @effect/sql-sqlite-node (v3 line) and better-sqlite3 12 installed: ${
-              cause instanceof Error ? cause.message.split("\n", 1)[0] : String(cause)
-            }`
-          })
-      })
-      return yield* sqlite.makeSqliteStore(settings)
-    })
-  )

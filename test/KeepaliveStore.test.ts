@@ -2,6 +2,7 @@ import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Chunk, Context, Effect, Exit, Layer, Option, Scope, Stream } from "effect"
 import { KeepaliveStore, Session } from "effect-okta-sessions"
+import * as KeepaliveStoreSqlite from "effect-okta-sessions/KeepaliveStoreSqlite"
 import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -27,8 +28,8 @@ const temporaryDirectory = Effect.acquireRelease(
 )
 
 /** The SQLite store on `filename`, built in a scope of its own. */
-const openSqlite = (options: KeepaliveStore.SqliteOptions, scope: Scope.Scope) =>
-  Layer.buildWithScope(KeepaliveStore.layerSqlite(options), scope).pipe(
+const openSqlite = (options: KeepaliveStoreSqlite.SqliteOptions, scope: Scope.Scope) =>
+  Layer.buildWithScope(KeepaliveStoreSqlite.layer(options), scope).pipe(
     Effect.map(Context.get(KeepaliveStore.KeepaliveStore))
   )
 
@@ -173,7 +174,7 @@ describe.each(subjects)("KeepaliveStore contract: $name", ({ make }) => {
 })
 
 /** Opens the SQLite store and reads it whole, as a worker does at start. */
-const startOn = (options: KeepaliveStore.SqliteOptions) =>
+const startOn = (options: KeepaliveStoreSqlite.SqliteOptions) =>
   Effect.scoped(Effect.gen(function*() {
     const store = yield* openSqlite(options, yield* Effect.scope)
     return yield* loadAll(store)
@@ -224,7 +225,7 @@ const exclusiveHolder = (filename: string) =>
       })
   )
 
-describe("KeepaliveStore.layerSqlite at start", () => {
+describe("KeepaliveStoreSqlite.layer at start", () => {
   it.scoped("a file of random bytes: Corrupt, and the file is left as it was", () =>
     Effect.gen(function*() {
       const filename = join(yield* temporaryDirectory, "random.db")
@@ -302,7 +303,7 @@ describe("KeepaliveStore.layerSqlite at start", () => {
   it.effect("options that cannot work: InvalidOptions naming the option", () =>
     Effect.gen(function*() {
       const empty = yield* Effect.flip(startOn({ filename: "" }))
-      expect(empty).toMatchObject({ _tag: "InvalidOptions", module: "KeepaliveStore.layerSqlite", option: "filename" })
+      expect(empty).toMatchObject({ _tag: "InvalidOptions", module: "KeepaliveStoreSqlite.layer", option: "filename" })
       const lock = yield* Effect.flip(startOn({ filename: "x.db", lockTimeout: "2 hours" }))
       expect(lock).toMatchObject({ _tag: "InvalidOptions", option: "lockTimeout" })
       const page = yield* Effect.flip(startOn({ filename: "x.db", pageSize: 0 }))

@@ -36,7 +36,8 @@ const bundleWorker = Effect.promise(async () => {
     platform: "node",
     format: "esm",
     target: "node20",
-    alias: { "effect-okta-sessions": join(root, "src", "index.ts") },
+    // the package's own names (effect-okta-sessions, .../KeepaliveStoreSqlite) resolve by tsconfig's paths
+    tsconfig: join(root, "tsconfig.json"),
     external: ["better-sqlite3"],
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
     logLevel: "silent"

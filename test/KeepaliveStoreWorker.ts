@@ -14,7 +14,8 @@
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Chunk, Duration, Effect, Layer, Predicate, Redacted, Schedule, Stream } from "effect"
-import { Keepalive, KeepaliveStore, OktaConfig, Session, Sessions } from "effect-okta-sessions"
+import { Keepalive, OktaConfig, Session, Sessions } from "effect-okta-sessions"
+import * as KeepaliveStoreSqlite from "effect-okta-sessions/KeepaliveStoreSqlite"
 import { readFileSync } from "node:fs"
 
 const argument = (flag: string): string | undefined => {
@@ -56,7 +57,7 @@ const program = Effect.gen(function*() {
 
 const WorkerLive = Keepalive.layer({ concurrency: 16, budget: { limit: 60_000, interval: "1 minute" }, share: 1 }).pipe(
   Layer.provide(Sessions.layer),
-  Layer.provide(KeepaliveStore.layerSqlite({ filename: argument("--store") ?? "" })),
+  Layer.provide(KeepaliveStoreSqlite.layer({ filename: argument("--store") ?? "" })),
   Layer.provide(OktaConfig.layer({ orgUrl: argument("--url") ?? "", token: Redacted.make(process.env["OKTA_CLIENT_TOKEN"] ?? "") })),
   Layer.provide(NodeHttpClient.layerUndici)
 )

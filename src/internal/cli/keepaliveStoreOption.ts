@@ -1,11 +1,12 @@
 /**
  * Where `okta-sessions keepalive` (and `npm start`) keeps its tracked set: `--store FILE`, a SQLite
- * file through `KeepaliveStore.layerSqlite` (a later run on the same file resumes its sessions), or
+ * file through `KeepaliveStoreSqlite.layer` (a later run on the same file resumes its sessions), or
  * without it memory (`KeepaliveStore.layerMemory`: nothing survives the process).
  *
  * @since 0.2.0
  */
 import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { KeepaliveStore } from "../../index.js"
@@ -38,7 +39,24 @@ export const storeLayer = (
   Option.match(file, {
     onNone: () => KeepaliveStore.layerMemory,
     onSome: (filename) =>
-      KeepaliveStore.layerSqlite({ filename }).pipe(
+      // Loaded only with --store (its own chunk of the bin): @effect/sql-sqlite-node and better-sqlite3
+      // are optional peers that a user without --store need not install.
+      Layer.unwrapEffect(
+        Effect.map(
+          Effect.tryPromise({
+            try: () => import("../../KeepaliveStoreSqlite.js"),
+            catch: (cause) =>
+              new KeepaliveStore.KeepaliveStoreError({
+                reason: "Unavailable",
+                setting: "--store",
+                detail: `the SQLite store needs @effect/sql@0.52, @effect/sql-sqlite-node@0.53 and better-sqlite3@12 installed: ${
+                  cause instanceof Error ? cause.message.split("\n", 1)[0] : String(cause)
+                }`
+              })
+          }),
+          (KeepaliveStoreSqlite) => KeepaliveStoreSqlite.layer({ filename })
+        )
+      ).pipe(
         Layer.catchAll((error) =>
           Layer.fail(error._tag === "InvalidOptions" ? new UsageError({ detail: `--store: ${error.message}` }) : error)
         )

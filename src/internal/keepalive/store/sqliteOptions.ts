@@ -1,5 +1,5 @@
 /**
- * The options of `KeepaliveStore.layerSqlite`, checked into settings (an `InvalidOptions` for any
+ * The options of `KeepaliveStoreSqlite.layer`, checked into settings (an `InvalidOptions` for any
  * that cannot work). Kept apart from the store itself so that checking them does not load SQLite.
  *
  * @internal
@@ -38,7 +38,7 @@ const SqliteOptionsSchema = Schema.Struct({
   pageSize: Schema.optionalWith(PositiveInt, { default: () => 10_000 })
 })
 
-const decode = decodeOptions("KeepaliveStore.layerSqlite", SqliteOptionsSchema)
+const decode = decodeOptions("KeepaliveStoreSqlite.layer", SqliteOptionsSchema)
 
 /** The checked settings of the SQLite store. */
 export const decodeSqliteOptions = (input: unknown): Effect.Effect<SqliteStoreSettings, InvalidOptions> =>

@@ -4,7 +4,7 @@
  * of the machine) and `locking_mode = EXCLUSIVE` (the worker that opened it holds the file until it
  * closes or dies; a second one gets `Locked` instead of sharing and overwriting it).
  *
- * This module is loaded lazily by `KeepaliveStore.layerSqlite`, so a program that never uses SQLite
+ * Reached only through the `KeepaliveStoreSqlite` module, so a program that never uses SQLite
  * needs neither `@effect/sql-sqlite-node` nor better-sqlite3's native module.
  *
  * @internal
