@@ -36,7 +36,7 @@ export interface WorkerState {
    * margin), with that `expiresAt`:
    * tracked as bare ids (refreshed promptly) until Okta answers, since Okta may have extended them
    * (a refresh whose outcome the store had not yet recorded). A 404 then reports them `Expired`
-   * (`ExpiredWhileStopped`); a success tracks them as any other.
+   * (`ExpiredWhileStopped`); a success tracks them like every other session.
    */
   readonly restoredStale: Map<SessionId, number>
   /** When the current 429 pause ends (epoch ms; in the past when none is on). */

@@ -1,6 +1,6 @@
 /**
  * The schemas options are made of, shared so that every module refuses the same bad values with the
- * same words: counts, shares and durations given as any `Duration.DurationInput`.
+ * same words: counts, shares and durations given as a `Duration.DurationInput` of any form.
  */
 import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
