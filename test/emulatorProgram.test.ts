@@ -4,28 +4,13 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterEach, describe, expect, it } from "vitest"
+import { waitFor } from "./cliInstalled.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const temporary: Array<string> = []
 afterEach(() => {
   for (const dir of temporary.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
-
-/** Collects a child's output and resolves once `pattern` has appeared in it (or rejects after `ms`). */
-const waitFor = (read: () => string, pattern: RegExp, ms: number) =>
-  new Promise<RegExpMatchArray>((resolve, reject) => {
-    const started = Date.now()
-    const poll = setInterval(() => {
-      const match = read().match(pattern)
-      if (match !== null) {
-        clearInterval(poll)
-        resolve(match)
-      } else if (Date.now() - started > ms) {
-        clearInterval(poll)
-        reject(new Error(`no ${pattern} within ${ms} ms; output so far:\n${read()}`))
-      }
-    }, 25)
-  })
 
 describe("npm run emulator (examples/emulator.ts)", () => {
   it("serves seeded sessions on 127.0.0.1 with the token it prints, and stops cleanly on SIGINT", async () => {
