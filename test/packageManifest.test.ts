@@ -41,7 +41,7 @@ describe("package.json", () => {
     expect(JSON.stringify(exportsMap)).not.toMatch(/"source"|(?<!\.d)\.ts"/)
   })
 
-  it("takes effect and @effect/platform as peers, @effect/platform-node, undici and the SQLite store's @effect/sql packages as optional peers, and only jose (pinned) at run time", () => {
+  it("takes effect and @effect/platform as peers; @effect/platform-node, undici, the SQLite store's @effect/sql packages and the fleet's Redis, PostgreSQL and cluster packages as optional peers; and only jose (pinned) at run time", () => {
     // jose signs OAuth client assertions and DPoP proofs (DESIGN.md: a well-kept JOSE library); it has no dependencies itself.
     expect(manifest["dependencies"]).toEqual({ jose: "6.2.18" })
     expect(manifest["peerDependencies"]).toEqual({
@@ -50,13 +50,25 @@ describe("package.json", () => {
       "@effect/platform-node": "^0.108.0",
       "@effect/sql": "^0.52.1",
       "@effect/sql-sqlite-node": "^0.53.0",
-      undici: "^7.0.0"
+      undici: "^7.0.0",
+      "@effect/experimental": "^0.61.0",
+      ioredis: "^5.0.0",
+      "@effect/sql-pg": "^0.53.0",
+      "@effect/cluster": "^0.60.0",
+      "@effect/rpc": "^0.76.0",
+      "@effect/workflow": "^0.19.0"
     })
     expect(manifest["peerDependenciesMeta"]).toEqual({
       "@effect/platform-node": { optional: true },
       "@effect/sql": { optional: true },
       "@effect/sql-sqlite-node": { optional: true },
-      undici: { optional: true }
+      undici: { optional: true },
+      "@effect/experimental": { optional: true },
+      ioredis: { optional: true },
+      "@effect/sql-pg": { optional: true },
+      "@effect/cluster": { optional: true },
+      "@effect/rpc": { optional: true },
+      "@effect/workflow": { optional: true }
     })
     expect(manifest["sideEffects"]).toBe(false)
     for (const name of ["repository", "homepage", "bugs", "keywords", "license"]) expect(manifest).toHaveProperty(name)
