@@ -12,6 +12,10 @@
  *   caller keeps; a session written while it runs may or may not show up, none shows up twice.
  * - Every statement is bounded by `queryTimeoutMillis` (an interrupted query is cancelled on the
  *   server by `@effect/sql-pg`).
+ * - Every operation runs outside any transaction of the caller's: `@effect/sql` keeps the open
+ *   transaction in the fiber's context under one tag for every client, so a `write` called inside
+ *   a transaction of another client would otherwise run on that client's connection (another
+ *   database, perhaps) and be durable only when that commits.
  *
  * @internal
  */
@@ -30,7 +34,7 @@ import {
 } from "../../../KeepaliveStore.js"
 import type { SessionId } from "../../../Session.js"
 import { type PgErrorContext, pgStoreError, pgStoreProblem } from "./pgErrors.js"
-import { qualified, sessionsTable } from "./pgMigrations.js"
+import { outsideCallersTransaction, qualified, sessionsTable } from "./pgMigrations.js"
 import type { PgStoreSettings } from "./pgOptions.js"
 import { bucketOf, bucketsOf, invalidPartition } from "./pgPartition.js"
 import { netChanges } from "./netChanges.js"
@@ -58,6 +62,7 @@ export const makePgStore = (sql: SqlClient.SqlClient, settings: PgStoreSettings,
   const timeout = Duration.millis(settings.queryTimeoutMillis)
   const bounded = <A>(phase: "read" | "write", effect: Effect.Effect<A, unknown>): Effect.Effect<A, KeepaliveStoreError> =>
     effect.pipe(
+      outsideCallersTransaction,
       Effect.mapError(pgStoreError(context, phase)),
       Effect.timeoutFail({
         duration: timeout,
