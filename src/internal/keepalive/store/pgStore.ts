@@ -219,7 +219,9 @@ export const makePgStore = (sql: SqlClient.SqlClient, settings: PgStoreSettings,
     whole: makeView(undefined, "all"),
     partition: (index, count) => {
       const refused = invalidPartition(index, count)
-      return refused === undefined ? makeView(bucketsOf(index, count), `${index}/${count}`) : refusedView(refused)
+      if (refused !== undefined) return refusedView(refused)
+      // the one partition of one is the whole table, read by key
+      return count === 1 ? makeView(undefined, "0/1") : makeView(bucketsOf(index, count), `${index}/${count}`)
     }
   }
 }
