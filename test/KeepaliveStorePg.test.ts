@@ -121,6 +121,34 @@ describe("KeepaliveStorePg partitions", () => {
       expect(byId(firstOfThree)).toStrictEqual(byId(written.filter((s) => KeepaliveStorePg.partitionOf(s.sessionId, 3) === 0)))
     }))
 
+  it.scoped("partitionOf is pinned (stored in every row: a change would strand rows), and the stored bucket is partitionOf(id, 1024)", () =>
+    Effect.gen(function*() {
+      // FNV-1a of the id, MurmurHash3's 32-bit finalizer, mod 1024 (checked against a Python version)
+      const pinned: ReadonlyArray<readonly [string, number]> = [
+        ["102Ke7cvc3uT0iOo4J1Fd4tSA", 459],
+        ["a", 435],
+        ["s0", 797],
+        ["102UZeXYZ0000002", 322]
+      ]
+      for (const [sessionId, bucket] of pinned) {
+        expect(KeepaliveStorePg.partitionOf(sessionId, 1024)).toBe(bucket)
+        expect(KeepaliveStorePg.partitionOf(sessionId, 300)).toBe(bucket % 300)
+      }
+      expect(KeepaliveStorePg.bucketCount).toBe(1024)
+      const schema = yield* freshSchema
+      const store = wholeOf(yield* openPg({ url, schema }, yield* Effect.scope))
+      const written = sessions(200)
+      yield* store.write(written.map(Change.put))
+      const rows = yield* runSql(`SELECT session_id, bucket FROM "${schema}".okta_keepalive_sessions`)
+      expect(rows).toHaveLength(200)
+      for (const row of rows) {
+        expect(row).toStrictEqual({
+          session_id: expect.any(String),
+          bucket: KeepaliveStorePg.partitionOf(String(Reflect.get(row, "session_id")), 1024)
+        })
+      }
+    }))
+
   it.scoped("a partition writes and removes its own sessions and refuses a batch with another's, whole", () =>
     Effect.gen(function*() {
       const schema = yield* freshSchema
