@@ -5,6 +5,7 @@
  * own, named after this run, dropped when the test ends.
  */
 import * as Reactivity from "@effect/experimental/Reactivity"
+import * as SqlClient from "@effect/sql/SqlClient"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { describe, expect, it } from "@effect/vitest"
@@ -12,6 +13,7 @@ import {
   Cause,
   ConfigProvider,
   Context,
+  Deferred,
   Effect,
   Exit,
   Layer,
@@ -230,6 +232,30 @@ describe("KeepaliveStorePg: a fleet on one schema", () => {
       expect(byId(yield* loadAll(wholeOf(fleet[0]!)))).toStrictEqual(byId(written))
       const migrations = yield* runSql(`SELECT migration_id FROM "${schema}".okta_keepalive_migrations`)
       expect(migrations).toStrictEqual([{ migration_id: 1 }])
+    }))
+
+  it.scopedLive("layerClient on a pool with no free connection: Unavailable once queryTimeout has passed, not a hang", () =>
+    Effect.gen(function*() {
+      const schema = yield* freshSchema
+      const client = yield* PgClient.make({ url, maxConnections: 1 }).pipe(Effect.provide(Reactivity.layer), Effect.orDie)
+      const held = yield* Deferred.make<void>()
+      // the pool's only connection, held by a transaction until the test ends
+      yield* client.withTransaction(Effect.zipRight(Deferred.succeed(held, undefined), Effect.never)).pipe(
+        Effect.orDie,
+        Effect.forkScoped
+      )
+      yield* Deferred.await(held)
+      const started = Date.now()
+      const exit = yield* Effect.exit(Layer.buildWithScope(
+        KeepaliveStorePg.layerClient({ schema, queryTimeout: "400 millis" }).pipe(
+          Layer.provide(Layer.succeed(SqlClient.SqlClient, client))
+        ),
+        yield* Effect.scope
+      ))
+      expectStoreError(exit, "Unavailable")
+      const elapsed = Date.now() - started
+      expect(elapsed).toBeGreaterThanOrEqual(350)
+      expect(elapsed).toBeLessThan(2_000)
     }))
 
   it.scoped("layerClient: the store on a PgClient the program already has, the same table as layer's", () =>

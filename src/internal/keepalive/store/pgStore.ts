@@ -12,7 +12,10 @@
  *   by groups of whole buckets (on the bucket index). A session written while it runs may or may
  *   not show up; none shows up twice.
  * - Every statement is bounded by `queryTimeoutMillis` (an interrupted query is cancelled on the
- *   server by `@effect/sql-pg`).
+ *   server by `@effect/sql-pg`, and its transaction rolled back). Waiting for a connection of the
+ *   pool is not: `@effect/sql` acquires it uninterruptibly, so that wait is bounded by the pool's own
+ *   `connectTimeout` (`layer` sets it; with `layerClient`, set it on your client). Letting a timed-out
+ *   write go on in the background instead could commit it after a newer one.
  * - Every operation runs outside any transaction of the caller's: `@effect/sql` keeps the open
  *   transaction in the fiber's context under one tag for every client, so a `write` called inside
  *   a transaction of another client would otherwise run on that client's connection (another
