@@ -55,6 +55,7 @@ const makeState = (options: Options, store: KeepaliveStore.Service) =>
       kicks: yield* Queue.sliding<void>(settings.concurrency),
       restoredStale: new Map(),
       pausedUntil: Number.NEGATIVE_INFINITY,
+      sharedPauseSeen: Number.NEGATIVE_INFINITY,
       closing: false,
       claimed: 0,
       sleepingUntil: Number.NEGATIVE_INFINITY,

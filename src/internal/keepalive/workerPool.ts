@@ -122,13 +122,15 @@ const refresh = (context: WorkerContext, job: Job) => {
 }
 
 /**
- * Takes on a pause another sharer of the budget published (bounded by this worker's `maxThrottle`),
- * and wakes the scheduler so that it looks again when the pause ends for the most urgent session.
- * Read after the take, so a unit waited for during someone's 429 is not spent on a refresh.
+ * Takes on a pause another sharer of the budget published (bounded by this worker's `maxThrottle`
+ * from when it is first seen), and wakes the scheduler so that it looks again when the pause ends
+ * for the most urgent session. Read after the take, so a unit waited for during someone's 429 is
+ * not spent on a refresh.
  */
 const honourSharedPause = (state: WorkerState, pausedUntil: Effect.Effect<Option.Option<number>>) =>
   Effect.flatMap(pausedUntil, (shared) => {
-    if (Option.isNone(shared)) return Effect.void
+    if (Option.isNone(shared) || shared.value <= state.sharedPauseSeen) return Effect.void
+    state.sharedPauseSeen = shared.value
     return Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const until = Math.min(shared.value, now + state.settings.maxThrottle)
       if (until <= state.pausedUntil) return Effect.void

@@ -44,6 +44,11 @@ export interface WorkerState {
   readonly restoredStale: Map<SessionId, number>
   /** When the current 429 pause ends (epoch ms; in the past when none is on). */
   pausedUntil: number
+  /**
+   * The latest shared pause taken on (epoch ms, as published): each is bounded by `maxThrottle`
+   * once, when first seen, not again at every read.
+   */
+  sharedPauseSeen: number
   /** Set on shutdown: nothing new starts. */
   closing: boolean
   /** Workers waiting for the budget on behalf of a ready session. */
