@@ -90,5 +90,7 @@ export const measurePauseAcross = Effect.gen(function*() {
   yield* waitUntil(() => second.events.some(([, event]) => event._tag === "Refreshed"), 10_000)
   const firstRefresh = second.events.find(([, event]) => event._tag === "Refreshed")?.[0]
   const secondThrottled = second.events.some(([, event]) => event._tag === "Throttled")
+  yield* Scope.close(first.scope, Exit.void)
+  yield* Scope.close(second.scope, Exit.void)
   return { pausedUntil, addedAt, firstRefresh, secondThrottled }
 })

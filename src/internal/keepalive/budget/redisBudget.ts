@@ -58,7 +58,8 @@ return 1
 
 /** A connection error's words, with the password cut out should a driver ever echo it. */
 const describeError = (cause: unknown, password: string | undefined): string => {
-  const text = cause instanceof Error ? cause.message : String(cause)
+  const inner = cause instanceof Error && cause.cause instanceof Error ? `: ${cause.cause.message}` : ""
+  const text = cause instanceof Error ? `${cause.message}${inner}` : String(cause)
   return password === undefined || password === "" ? text : text.split(password).join("***")
 }
 
