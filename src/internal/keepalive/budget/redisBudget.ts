@@ -15,8 +15,8 @@
  * warning per outage; when the control connection is ready again (within a second of Redis
  * answering), a probe through a new store connection ends the outage (one info line), the
  * pause published meanwhile is written to Redis, and the fleet budget is used again. The pause is
- * read and written on the control connection only while it is ready; otherwise the last pause
- * known to this process stands.
+ * read and written on the control connection only while Redis is not lost (no wait for it during
+ * an outage); meanwhile the last pause known to this process stands.
  */
 import * as RateLimiter from "@effect/experimental/RateLimiter"
 import * as RateLimiterRedis from "@effect/experimental/RateLimiter/Redis"
@@ -130,9 +130,12 @@ export const makeRedisBudget = (settings: RedisBudgetSettings, setting: string) 
     let relinked = yield* Deferred.make<void>()
     const pauseKey = `${settings.prefix}pause`
 
+    /** Whether Redis can be asked now: not lost, and the control connection up. */
+    const reachable = () => link !== undefined && control.status === "ready"
+
     const writePause = (until: number) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        control.status !== "ready" || until <= now
+        !reachable() || until <= now
           ? Effect.void
           : Effect.ignore(Effect.tryPromise(() =>
             control.eval(publishPauseScript, 1, pauseKey, String(until), String(Math.min(maxTimerMillis, Math.ceil(until - now) + 1000)))
@@ -142,7 +145,10 @@ export const makeRedisBudget = (settings: RedisBudgetSettings, setting: string) 
     const relink: Effect.Effect<void> = Effect.gen(function*() {
       for (;;) {
         yield* Effect.sleep(relinkEvery)
+        // a Redis that accepts connections but does not answer (stopped, overloaded) gets no new store connection
         if (control.status !== "ready") continue
+        const answers = yield* Effect.tryPromise(() => control.ping()).pipe(Effect.timeout(settings.commandTimeout), Effect.either)
+        if (Either.isLeft(answers)) continue
         const candidate = yield* openLink
         if (Either.isLeft(yield* Effect.either(probe(candidate)))) {
           yield* closeLink(candidate)
@@ -210,7 +216,7 @@ export const makeRedisBudget = (settings: RedisBudgetSettings, setting: string) 
       }).pipe(Effect.withSpan("KeepaliveBudgetRedis.pause"))
 
     const pausedUntil: Effect.Effect<Option.Option<number>> = Effect.gen(function*() {
-      if (control.status === "ready") {
+      if (reachable()) {
         const stored = yield* Effect.option(Effect.tryPromise(() => control.get(pauseKey)))
         const value = Option.isSome(stored) && stored.value !== null ? Number(stored.value) : Number.NaN
         if (Number.isFinite(value)) localPause = Math.max(localPause, value)
