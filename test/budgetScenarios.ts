@@ -5,8 +5,8 @@
  * Keepalive and nothing but the budget holds a request back.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Effect, Exit, Layer, Option, Queue, Scope } from "effect"
-import { Keepalive, KeepaliveStore } from "effect-okta-sessions"
+import { type Context, Effect, Exit, Layer, Option, Queue, Scope } from "effect"
+import { Keepalive, type KeepaliveBudget, KeepaliveStore } from "effect-okta-sessions"
 import { FakeOkta, OktaEmulator } from "effect-okta-sessions/testing"
 
 /** The emulator and a client of it: every operation's window far above the budgets used here. */
@@ -19,11 +19,25 @@ export const Org = OktaEmulator.layerClient({ throttle: false, maxRetries: 0, re
   Layer.provideMerge(KeepaliveStore.layerMemory)
 )
 
+/**
+ * Where each of the two Keepalives takes its budget from: one built layer for both (one process),
+ * or one each (two processes' views of the same Redis).
+ */
+export type Budgets = readonly [Context.Context<KeepaliveBudget.KeepaliveBudget>, Context.Context<KeepaliveBudget.KeepaliveBudget>]
+
+/** Builds `layer` once per Keepalive (two "processes"), in the current scope. */
+export const twoInstances = <E>(layer: Layer.Layer<KeepaliveBudget.KeepaliveBudget, E>) =>
+  Effect.all([Layer.build(layer), Layer.build(layer)]).pipe(Effect.map((built): Budgets => built))
+
+/** Builds `layer` once for both Keepalives (one process). */
+export const oneInstance = <E>(layer: Layer.Layer<KeepaliveBudget.KeepaliveBudget, E>) =>
+  Effect.map(Layer.build(layer), (built): Budgets => [built, built])
+
 /** A Keepalive in a scope of its own, with every event it reports and when (epoch ms, `Date.now()`). */
-export const startKeepalive = (options: Keepalive.Options) =>
+export const startKeepalive = (options: Keepalive.Options, budget: Context.Context<KeepaliveBudget.KeepaliveBudget>) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
-    const keepalive = yield* Scope.extend(Keepalive.make(options), scope)
+    const keepalive = yield* Scope.extend(Keepalive.make(options).pipe(Effect.provide(budget)), scope)
     const subscription = yield* keepalive.subscribe
     const events: Array<readonly [number, Keepalive.Event]> = []
     yield* Queue.take(subscription).pipe(
@@ -48,11 +62,11 @@ export const halfShare = { budget: { limit: 20, interval: "1 second" }, share: 0
  * Two Keepalives at share 0.5, 200 bare ids each (all due at once, far more than the budget):
  * the refreshes the emulator received, sampled every 250 ms for `millis`, as `[elapsed ms, count]`.
  */
-export const measureTwoWorkers = (millis: number) =>
+export const measureTwoWorkers = (millis: number, budgets: Budgets) =>
   Effect.gen(function*() {
     const okta = yield* FakeOkta.FakeOkta
-    const first = yield* startKeepalive(halfShare)
-    const second = yield* startKeepalive(halfShare)
+    const first = yield* startKeepalive(halfShare, budgets[0])
+    const second = yield* startKeepalive(halfShare, budgets[1])
     const ids = yield* okta.seedSessionIds(400)
     yield* okta.resetCounters
     const start = Date.now()
@@ -75,22 +89,23 @@ export const measureTwoWorkers = (millis: number) =>
  * then sessions added to the second once the 429s stop: when the first's pause ends and when the
  * second first refreshed.
  */
-export const measurePauseAcross = Effect.gen(function*() {
-  const okta = yield* FakeOkta.FakeOkta
-  const first = yield* startKeepalive(halfShare)
-  const second = yield* startKeepalive(halfShare)
-  const [id, ...others] = yield* okta.seedSessionIds(21)
-  yield* okta.setFaults({ tooManyRequestsRate: 1 })
-  yield* first.keepalive.add(id!)
-  yield* waitUntil(() => first.events.some(([, event]) => event._tag === "Throttled"), 5000)
-  yield* okta.setFaults({ tooManyRequestsRate: 0 })
-  const pausedUntil = Option.map((yield* first.keepalive.stats).pausedUntil, (at) => at.epochMillis)
-  const addedAt = Date.now()
-  yield* second.keepalive.addAll(others)
-  yield* waitUntil(() => second.events.some(([, event]) => event._tag === "Refreshed"), 10_000)
-  const firstRefresh = second.events.find(([, event]) => event._tag === "Refreshed")?.[0]
-  const secondThrottled = second.events.some(([, event]) => event._tag === "Throttled")
-  yield* Scope.close(first.scope, Exit.void)
-  yield* Scope.close(second.scope, Exit.void)
-  return { pausedUntil, addedAt, firstRefresh, secondThrottled }
-})
+export const measurePauseAcross = (budgets: Budgets) =>
+  Effect.gen(function*() {
+    const okta = yield* FakeOkta.FakeOkta
+    const first = yield* startKeepalive(halfShare, budgets[0])
+    const second = yield* startKeepalive(halfShare, budgets[1])
+    const [id, ...others] = yield* okta.seedSessionIds(21)
+    yield* okta.setFaults({ tooManyRequestsRate: 1 })
+    yield* first.keepalive.add(id!)
+    yield* waitUntil(() => first.events.some(([, event]) => event._tag === "Throttled"), 5000)
+    yield* okta.setFaults({ tooManyRequestsRate: 0 })
+    const pausedUntil = Option.map((yield* first.keepalive.stats).pausedUntil, (at) => at.epochMillis)
+    const addedAt = Date.now()
+    yield* second.keepalive.addAll(others)
+    yield* waitUntil(() => second.events.some(([, event]) => event._tag === "Refreshed"), 10_000)
+    const firstRefresh = second.events.find(([, event]) => event._tag === "Refreshed")?.[0]
+    const secondThrottled = second.events.some(([, event]) => event._tag === "Throttled")
+    yield* Scope.close(first.scope, Exit.void)
+    yield* Scope.close(second.scope, Exit.void)
+    return { pausedUntil, addedAt, firstRefresh, secondThrottled }
+  })
