@@ -12,6 +12,7 @@ import type * as Tracer from "effect/Tracer"
 import * as OktaError from "../../OktaError.js"
 import type * as OktaHttpClient from "../../OktaHttpClient.js"
 import { CreateSessionRequest, type Session, type SessionCookie } from "../../Session.js"
+import { type ErrorType, errorTypeOf } from "./callObservation.js"
 import {
   type DocumentedOf,
   type EmptyOperation,
@@ -25,6 +26,9 @@ import {
 } from "./endpoints.js"
 import { checkCookie, checkQueryBooleans, checkSessionToken, isProblem, pathParameters, type Problem } from "./operationArguments.js"
 import { decodeSession } from "./sessionBody.js"
+
+/** A body that is not a Session: the call's span says so (`error.type`, as the client does for its own failures). */
+const onDecodeError = Effect.annotateCurrentSpan("error.type", "decode_error" satisfies ErrorType)
 
 /** The errors of an operation: its row's documented tags, the common ones and `InvalidArgument`. */
 export type OperationError<Op extends OperationName> =
@@ -100,6 +104,7 @@ const prepare = <Op extends OperationName>(
   const endpoint = endpoints[operation]
   return Either.right({
     request: {
+      operation,
       method: row.method,
       pathTemplate: row.pathTemplate,
       path: row.path(values),
@@ -128,7 +133,10 @@ export const makeOperations = (http: OktaHttpClient.OktaHttpClient.Service) => {
   ): Effect.Effect<OktaHttpClient.OktaResponse, OktaHttpClient.ExecuteError<DocumentedOf<Op>> | OktaError.InvalidArgument> => {
     const prepared = prepare(operation, args)
     if (Either.isLeft(prepared)) {
-      return Effect.zipRight(Effect.annotateCurrentSpan("okta.operation", operation), Effect.fail(prepared.left))
+      return Effect.zipRight(
+        Effect.annotateCurrentSpan({ "okta.operation": operation, "error.type": errorTypeOf(prepared.left) }),
+        Effect.fail(prepared.left)
+      )
     }
     const { attributes, request } = prepared.right
     return Effect.zipRight(Effect.annotateCurrentSpan(attributes), http.execute(request))
@@ -140,7 +148,7 @@ export const makeOperations = (http: OktaHttpClient.OktaHttpClient.Service) => {
   ): (...args: Args) => Effect.Effect<Session, OperationError<Op>> =>
     Effect.fn(`Sessions.${operation}`, clientSpan)(
       (...args: Args): Effect.Effect<Session, OperationError<Op>> =>
-        Effect.flatMap(send(operation, toArguments(...args)), (response) => decodeSession(response, endpoints[operation]))
+        Effect.flatMap(send(operation, toArguments(...args)), (response) => decodeSession(response, endpoints[operation], onDecodeError))
     )
 
   const empty = <Op extends EmptyOperation, Args extends Array<unknown>>(

@@ -37,6 +37,15 @@ export interface HoldPolicy<E> {
   readonly refused: ((window: SpentWindow) => E) | undefined
   /** The failure of a call whose wait would pass `deadlineMillis`. */
   readonly expired: (window: SpentWindow) => E
+  /** Told each wait of the call: its cause, its length and when it began (the call's span event and metric). */
+  readonly waits?: WaitObserver | undefined
+}
+
+/** What the throttle tells of a call's waits (callObservation.ts). */
+export interface WaitObserver {
+  /** Now on the call's clock, in milliseconds. */
+  readonly nowMillis: () => number
+  readonly waited: (cause: "rate_limit" | "concurrency", family: string, delayMillis: number, startMillis: number) => void
 }
 
 /** An answer as the throttle learns from it. */
@@ -100,11 +109,30 @@ export const make = (settings: ThrottleSettings, limits: ThrottleLimits): Effect
 
     const run = <A, E, R>(family: string, exchange: Effect.Effect<A, E, R>, hold: HoldPolicy<E>): Effect.Effect<A, E, R> => {
       const budget = budgetOf(family)
+      const waits = hold.waits
       let wait = 0
-      const admit = withPermit(Effect.clockWith((clock): Effect.Effect<A | typeof NotAdmitted, E, R> => {
-        wait = WindowBudget.reserve(budget, clock.unsafeCurrentTimeMillis())
-        return wait === 0 ? Effect.ensuring(exchange, budget.answered) : notAdmitted
-      }))
+      let reserved = false
+      // The budget's in-flight count goes down with the permit, in one exit handler.
+      const onRelease = () => {
+        if (reserved) {
+          reserved = false
+          budget.inFlight--
+        }
+      }
+      const onQueued = waits === undefined ? undefined : () => {
+        const startMillis = waits.nowMillis()
+        return () => waits.waited("concurrency", family, waits.nowMillis() - startMillis, startMillis)
+      }
+      const admit = withPermit(
+        Effect.clockWith((clock): Effect.Effect<A | typeof NotAdmitted, E, R> => {
+          wait = WindowBudget.reserve(budget, clock.unsafeCurrentTimeMillis())
+          if (wait !== 0) return notAdmitted
+          reserved = true
+          return exchange
+        }),
+        onQueued,
+        onRelease
+      )
       // Not admitted: the permit is back. Refused, or wait for the window's end plus jitter so that
       // waiters spread out, then ask again; never past the deadline.
       const waitOrFail: Effect.Effect<A, E, R> = Effect.clockWith((clock) => {
@@ -114,9 +142,9 @@ export const make = (settings: ThrottleSettings, limits: ThrottleLimits): Effect
         }
         return Effect.flatMap(Random.next, (random) => {
           const delay = wait + padMillis + random * jitterMillis
-          return now + delay > hold.deadlineMillis
-            ? Effect.fail(hold.expired(spentWindow(budget, now)))
-            : Effect.zipRight(sleepMillis(delay), admitted)
+          if (now + delay > hold.deadlineMillis) return Effect.fail(hold.expired(spentWindow(budget, now)))
+          waits?.waited("rate_limit", family, delay, now)
+          return Effect.zipRight(sleepMillis(delay), admitted)
         })
       })
       const admitted: Effect.Effect<A, E, R> = Effect.flatMap(admit, (result) =>
