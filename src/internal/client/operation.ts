@@ -72,12 +72,7 @@ const encodeCreateRequest = Schema.encodeSync(Schema.parseJson(CreateSessionRequ
  */
 const clientSpan: Tracer.SpanOptions = { kind: "client", captureStackTrace: false }
 
-/** The operation's span around `body`. */
-const traced = <Args extends Array<unknown>, A, E>(
-  name: string,
-  body: (...args: Args) => Effect.Effect<A, E>
-): (...args: Args) => Effect.Effect<A, E> =>
-(...args) => Effect.withSpan(body(...args), name, clientSpan)
+
 
 /** Checks the arguments by the operation's row and builds its request, or refuses with `InvalidArgument`. */
 const prepare = <Op extends OperationName>(
@@ -138,40 +133,44 @@ const prepare = <Op extends OperationName>(
  * other does not compile.
  */
 export const makeOperations = (http: OktaHttpClient.OktaHttpClient.Service) => {
-  /** Checks, annotates the span and sends; the 2xx answer or the operation's errors. */
-  const send = <Op extends OperationName>(
+  /**
+   * Checks the arguments, then sends and reads the answer with `then`, all inside the operation's
+   * span; the span starts with the attributes of the checked ids (so a sampler sees them), or fails
+   * with `InvalidArgument` and its `error.type` when a check refuses.
+   */
+  const call = <Op extends OperationName, A, E>(
+    name: string,
     operation: Op,
-    args: OperationArguments<Op>
-  ): Effect.Effect<OktaHttpClient.OktaResponse, OktaHttpClient.ExecuteError<DocumentedOf<Op>> | OktaError.InvalidArgument> => {
+    args: OperationArguments<Op>,
+    then: (response: OktaHttpClient.OktaResponse) => Effect.Effect<A, E>
+  ): Effect.Effect<A, E | OktaHttpClient.ExecuteError<DocumentedOf<Op>> | OktaError.InvalidArgument> => {
     const prepared = prepare(operation, args)
     if (Either.isLeft(prepared)) {
-      return Effect.zipRight(
-        Effect.annotateCurrentSpan({ "okta.operation": operation, "error.type": errorTypeOf(prepared.left) }),
-        Effect.fail(prepared.left)
-      )
+      return Effect.withSpan(Effect.fail(prepared.left), name, {
+        ...clientSpan,
+        attributes: { "okta.operation": operation, "error.type": errorTypeOf(prepared.left) }
+      })
     }
     const { attributes, request } = prepared.right
-    return Effect.zipRight(Effect.annotateCurrentSpan(attributes), http.execute(request))
+    return Effect.withSpan(Effect.flatMap(http.execute(request), then), name, { ...clientSpan, attributes })
   }
 
   const session = <Op extends SessionOperation, Args extends Array<unknown>>(
     operation: Op,
     toArguments: (...args: Args) => OperationArguments<Op>
-  ): (...args: Args) => Effect.Effect<Session, OperationError<Op>> =>
-    traced(
-      `Sessions.${operation}`,
-      (...args: Args): Effect.Effect<Session, OperationError<Op>> =>
-        Effect.flatMap(send(operation, toArguments(...args)), (response) => decodeSession(response, endpoints[operation], onDecodeError))
-    )
+  ): (...args: Args) => Effect.Effect<Session, OperationError<Op>> => {
+    const name = `Sessions.${operation}`
+    const decode = (response: OktaHttpClient.OktaResponse) => decodeSession(response, endpoints[operation], onDecodeError)
+    return (...args) => call(name, operation, toArguments(...args), decode)
+  }
 
   const empty = <Op extends EmptyOperation, Args extends Array<unknown>>(
     operation: Op,
     toArguments: (...args: Args) => OperationArguments<Op>
-  ): (...args: Args) => Effect.Effect<void, OperationError<Op>> =>
-    traced(
-      `Sessions.${operation}`,
-      (...args: Args): Effect.Effect<void, OperationError<Op>> => Effect.asVoid(send(operation, toArguments(...args)))
-    )
+  ): (...args: Args) => Effect.Effect<void, OperationError<Op>> => {
+    const name = `Sessions.${operation}`
+    return (...args) => call(name, operation, toArguments(...args), () => Effect.void)
+  }
 
   return { session, empty }
 }
