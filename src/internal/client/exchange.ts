@@ -265,7 +265,8 @@ export const makeExchange = (
     const send = (
       traceHeaders: Headers.Headers | undefined
     ): Effect.Effect<OktaResponse, ExecuteError<Documented> | ReplayRequested> => {
-      const received = Effect.mapError(
+      // One continuation for both outcomes (a `mapError` and a `flatMap` were two).
+      return Effect.matchEffect(
         transport({
           method: request.method,
           path: request.path,
@@ -273,21 +274,21 @@ export const makeExchange = (
           headers: traceHeaders === undefined ? headers : { ...headers, ...traceHeaders },
           body: request.body
         }),
-        transportError
+        {
+          onFailure: (failure) => Effect.fail(transportError(failure)),
+          onSuccess: (response) => {
+            const rateLimit = RateLimit.fromHeaders(response.headers)
+            if (throttle === undefined) return answer(response, rateLimit)
+            const warning = throttle.observe(family, {
+              status: response.status,
+              headers: response.headers,
+              body: response.status === 429 ? response.body : undefined,
+              rateLimit
+            }, call.nowMillis())
+            return warning === undefined ? answer(response, rateLimit) : Effect.zipRight(warning, answer(response, rateLimit))
+          }
+        }
       )
-      return Effect.flatMap(received, (response) => {
-        const rateLimit = RateLimit.fromHeaders(response.headers)
-        if (throttle === undefined) return answer(response, rateLimit)
-        return Effect.zipRight(
-          throttle.observe(family, {
-            status: response.status,
-            headers: response.headers,
-            body: response.status === 429 ? response.body : undefined,
-            rateLimit
-          }, call.nowMillis()),
-          answer(response, rateLimit)
-        )
-      })
     }
 
     // The request timeout is the transport's (a deadline on the layer's sweeper): no fiber per call.

@@ -57,8 +57,11 @@ export interface ObservedAnswer extends WindowBudget.SpentAnswer {
 export interface Throttle {
   /** Runs `exchange` once the budget of `family` and a permit allow it. */
   readonly run: <A, E, R>(family: string, exchange: Effect.Effect<A, E, R>, hold: HoldPolicy<E>) => Effect.Effect<A, E, R>
-  /** Learns from an answer to a request of `family`, received at `nowMillis`. */
-  readonly observe: (family: string, answer: ObservedAnswer, nowMillis: number) => Effect.Effect<void>
+  /**
+   * Learns from an answer to a request of `family`, received at `nowMillis`, at once; returns the
+   * warning to log when the answer's Reset is unusable (once per family), else `undefined`.
+   */
+  readonly observe: (family: string, answer: ObservedAnswer, nowMillis: number) => Effect.Effect<void> | undefined
 }
 
 /** The result of the permit step when the call may not go yet. */
@@ -152,11 +155,11 @@ export const make = (settings: ThrottleSettings, limits: ThrottleLimits): Effect
       return admitted
     }
 
-    const observe = (family: string, answer: ObservedAnswer, nowMillis: number): Effect.Effect<void> => {
+    const observe = (family: string, answer: ObservedAnswer, nowMillis: number): Effect.Effect<void> | undefined => {
       offset.learn(answer.rateLimit.serverDateMillis, nowMillis)
       const budget = budgetOf(family)
       const learned = WindowBudget.learn(budget, offset, answer, nowMillis, learnSettings)
-      if (learned !== "unusable reset" || budget.warnedUnusableReset) return Effect.void
+      if (learned !== "unusable reset" || budget.warnedUnusableReset) return undefined
       budget.warnedUnusableReset = true
       return Effect.logWarning(
         `Okta: the X-Rate-Limit-Reset of ${family} asks for a wait beyond ${Duration.format(Duration.millis(limits.maxResetWaitMillis))}; ` +
