@@ -151,33 +151,38 @@ const answerOf = <Documented extends OktaError.DocumentedTag>(
 /**
  * What a throttled call may do: fail at once with the 429 that spent its window (when it documents
  * 429), or wait until its deadline; the 429 it fails with is the one that spent the window when there
- * was one, else one made from the window.
+ * was one, else one made from the window. One object per attempt, its methods on the prototype: the
+ * closures of a policy made per attempt were 0.8 % of the lean profile.
  */
-const holdPolicy = <Documented extends OktaError.DocumentedTag>(
-  request: OktaRequest<Documented>,
-  deadlineMillis: number,
-  scrub: Scrub,
-  call: CallObservation
-): HoldPolicy<ExecuteError<Documented>> => {
-  const heldError = (window: SpentWindow, why: keyof typeof heldSummary) => {
+class Hold<Documented extends OktaError.DocumentedTag> implements HoldPolicy<ExecuteError<Documented>> {
+  constructor(
+    readonly request: OktaRequest<Documented>,
+    readonly deadlineMillis: number,
+    readonly scrub: Scrub,
+    readonly waits: CallObservation
+  ) {}
+
+  refused(window: SpentWindow): ExecuteError<Documented> | undefined {
+    return this.request.documented.some((tag) => tag === "TooManyRequests") ? this.held(window, "refused") : undefined
+  }
+
+  expired(window: SpentWindow): ExecuteError<Documented> {
+    return this.held(window, "expired")
+  }
+
+  held(window: SpentWindow, why: keyof typeof heldSummary): ExecuteError<Documented> {
     const spentBy429 = window.answer?.status === 429 ? window.answer : undefined
     return statusError({
-      method: request.method,
-      path: request.pathTemplate,
+      method: this.request.method,
+      path: this.request.pathTemplate,
       status: 429,
       headers: spentBy429?.headers ?? Headers.empty,
       body: spentBy429?.body,
-      documented: request.documented,
+      documented: this.request.documented,
       rateLimit: window.rateLimit,
-      scrub,
+      scrub: this.scrub,
       summaryFallback: heldSummary[why]
     })
-  }
-  return {
-    deadlineMillis,
-    refused: request.documented.some((tag) => tag === "TooManyRequests") ? (window) => heldError(window, "refused") : undefined,
-    expired: (window) => heldError(window, "expired"),
-    waits: call
   }
 }
 
@@ -310,7 +315,7 @@ export const makeExchange = (
         : throttle.run<OktaResponse, ExecuteError<Documented> | ReplayRequested, never>(
           family,
           sent,
-          holdPolicy(request, deadlineMillis, scrub, call)
+          new Hold(request, deadlineMillis, scrub, call)
         )
     }
     return Effect.catchAll(once(true), (error) =>

@@ -33,8 +33,8 @@ export interface SpentWindow {
 export interface HoldPolicy<E> {
   /** The latest local time a held call may be sent at; a wait past it fails with `expired`. */
   readonly deadlineMillis: number
-  /** Set when the call documents 429: the failure of a call that meets a window a 429 spent. */
-  readonly refused: ((window: SpentWindow) => E) | undefined
+  /** The failure of a call that meets a window a 429 spent, when the call documents 429; else `undefined` (it waits). */
+  readonly refused: (window: SpentWindow) => E | undefined
   /** The failure of a call whose wait would pass `deadlineMillis`. */
   readonly expired: (window: SpentWindow) => E
   /** Told each wait of the call: its cause, its length and when it began (the call's span event and metric). */
@@ -140,8 +140,9 @@ export const make = (settings: ThrottleSettings, limits: ThrottleLimits): Effect
       // waiters spread out, then ask again; never past the deadline.
       const waitOrFail: Effect.Effect<A, E, R> = Effect.clockWith((clock) => {
         const now = clock.unsafeCurrentTimeMillis()
-        if (hold.refused !== undefined && budget.spentBy?.status === 429) {
-          return Effect.fail(hold.refused(spentWindow(budget, now)))
+        if (budget.spentBy?.status === 429) {
+          const refusal = hold.refused(spentWindow(budget, now))
+          if (refusal !== undefined) return Effect.fail(refusal)
         }
         return Effect.flatMap(Random.next, (random) => {
           const delay = wait + padMillis + random * jitterMillis
