@@ -9,6 +9,12 @@
  * (`Retry.transientSchedule`), all within the call's `maxElapsed`; a retry carries `X-Okta-Retry-For`
  * (the request id of the first 429) and `X-Okta-Retry-Count`.
  *
+ * Each call writes the OpenTelemetry HTTP client attributes (`http.request.method`, `server.address`,
+ * `server.port`, `url.template`, `http.response.status_code`, `error.type` when it fails),
+ * `okta.request_id` and `okta.retries` on the span it runs in (a `Sessions.*` span), records an
+ * `okta.retry` event per retry and an `okta.throttle.wait` event per throttle wait, and updates
+ * `metrics`.
+ *
  * @since 0.1.0
  */
 import type * as Headers from "@effect/platform/Headers"
