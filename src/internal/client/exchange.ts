@@ -195,6 +195,18 @@ export const makeExchange = (
   server: ServerAttributes
 ): Exchange => {
   const baseHeaders = { accept: "application/json", "user-agent": config.userAgent }
+  /**
+   * The headers of a first attempt with the API credential: the same object for every call while the
+   * authorizer hands out the same credential (a static token always does), since no transport writes
+   * to them; three objects per call otherwise.
+   */
+  let lastFirstAttempt: { readonly used: AuthorizationHeaders; readonly headers: Readonly<Record<string, string>> } | undefined
+  const firstAttemptHeaders = (used: AuthorizationHeaders): Readonly<Record<string, string>> => {
+    if (lastFirstAttempt?.used === used) return lastFirstAttempt.headers
+    const headers = { ...baseHeaders, ...credentialHeaders(used) }
+    lastFirstAttempt = { used, headers }
+    return headers
+  }
   const timeoutDetail = Option.match(config.requestTimeout, {
     onNone: () => "no complete answer",
     onSome: (timeout) => `no complete answer within ${Duration.format(timeout)}`
@@ -211,18 +223,25 @@ export const makeExchange = (
     mayReplay: boolean,
     call: CallObservation
   ): Effect.Effect<OktaResponse, ExecuteError<Documented> | ReplayRequested> => {
-    const fixed: Record<string, string> = request.credential === "apiToken"
-      ? { ...baseHeaders }
-      : { ...baseHeaders, cookie: request.credential.header }
-    if (attempt.count > 0) {
-      fixed["x-okta-retry-count"] = String(attempt.count)
-      if (attempt.retryFor !== undefined) fixed["x-okta-retry-for"] = scrub(attempt.retryFor)
+    const fixedHeaders = (): Record<string, string> => {
+      const fixed: Record<string, string> = request.credential === "apiToken"
+        ? { ...baseHeaders }
+        : { ...baseHeaders, cookie: request.credential.header }
+      if (attempt.count > 0) {
+        fixed["x-okta-retry-count"] = String(attempt.count)
+        if (attempt.retryFor !== undefined) fixed["x-okta-retry-for"] = scrub(attempt.retryFor)
+      }
+      return fixed
     }
     const authorized = request.credential === "apiToken"
       ? authorizer.authorize({ method: request.method, url: config.orgUrl + request.path })
       : Effect.succeed(undefined)
     return Effect.flatMap(authorized, (used) => {
-      const headers = used === undefined ? fixed : { ...fixed, ...credentialHeaders(used) }
+      const headers = used === undefined
+        ? fixedHeaders()
+        : attempt.count === 0
+        ? firstAttemptHeaders(used)
+        : { ...fixedHeaders(), ...credentialHeaders(used) }
       // What this request carries besides the config's secrets (an OAuth token, a DPoP proof).
       const scrubAll = used === undefined || used.secrets.length === 0 ? scrub : composeScrub(scrub, makeScrub(used.secrets))
       return exchangeWith(request, headers, scrubAll, mayReplay ? used : undefined, call)
