@@ -9,6 +9,12 @@
  * (`Retry.transientSchedule`), all within the call's `maxElapsed`; a retry carries `X-Okta-Retry-For`
  * (the request id of the first 429) and `X-Okta-Retry-Count`.
  *
+ * Each call writes the OpenTelemetry HTTP client attributes (`http.request.method`, `server.address`,
+ * `server.port`, `url.template`, `http.response.status_code`, `error.type` when it fails),
+ * `okta.request_id` and `okta.retries` on the span it runs in (a `Sessions.*` span), records an
+ * `okta.retry` event per retry and an `okta.throttle.wait` event per throttle wait, and updates
+ * `metrics`.
+ *
  * @since 0.1.0
  */
 import type * as Headers from "@effect/platform/Headers"
@@ -16,10 +22,12 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Metric from "effect/Metric"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { authorizerFor } from "./internal/client/authorizerForConfig.js"
 import { makeService } from "./internal/client/clientService.js"
+import * as ClientMetrics from "./internal/client/clientMetrics.js"
 import type { TokenError } from "./internal/client/oauth/tokenError.js"
 import * as PlatformTransport from "./internal/client/platformTransport.js"
 import { OktaConfig } from "./OktaConfig.js"
@@ -62,6 +70,11 @@ export interface OktaRequest<Documented extends OktaError.DocumentedTag> {
    * either way: Okta refused it without carrying it out.
    */
   readonly retrySafe?: boolean | undefined
+  /**
+   * The `operation` tag of the client's metrics (`metrics`): a `Sessions` call gives its name.
+   * Default: the method and the path template, `GET /api/v1/sessions/{sessionId}`.
+   */
+  readonly operation?: string | undefined
 }
 
 /**
@@ -149,3 +162,42 @@ export const layer: Layer.Layer<OktaHttpClient, never, OktaConfig | HttpClient.H
   OktaHttpClient,
   make
 )
+
+/**
+ * The client's metrics, shared by every client layer in the process (both transports): read them
+ * with `Metric.value` or export them with a metrics layer (`@effect/opentelemetry`). Tags come in
+ * this order: `operation` (a `Sessions` operation, e.g. `getSession`, or the `OktaRequest`'s own
+ * `operation`), then the second tag named below. A fiber's own metric labels (`Effect.tagMetrics`)
+ * are added to every update.
+ *
+ * - `requests` (`okta_client_requests_total`, counter): each request sent, by `operation` and
+ *   `status`: the status code (`"200"`, `"429"`), or `"timeout"` / `"connection_error"` when no
+ *   complete answer came. Retries count as requests; a call the throttle refused sent none.
+ * - `retries` (`okta_client_retries_total`, counter): each retry, by `operation` and `reason`, the
+ *   `error.type` of the failure retried (`"429"`, `"503"`, `"timeout"`, `"connection_error"`).
+ * - `rateLimited` (`okta_client_rate_limited_total`, counter): each 429 answer, by `operation`.
+ * - `requestDuration` (`okta_client_request_duration_seconds`, histogram with the OpenTelemetry HTTP
+ *   client buckets): from sending a request to its complete answer, by `operation` and `status`.
+ * - `throttleWait` (`okta_client_throttle_wait_seconds`, histogram): each wait in the client's
+ *   throttle, by `cause`: `"rate_limit"` (the window was spent; the planned wait) or
+ *   `"concurrency"` (the `maxConcurrency` cap was full; the time until a permit came).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Metric } from "effect"
+ * import { OktaHttpClient } from "effect-okta-sessions"
+ *
+ * const notFound = Metric.value(
+ *   OktaHttpClient.metrics.requests.pipe(Metric.tagged("operation", "getSession"), Metric.tagged("status", "404"))
+ * ).pipe(Effect.map((state) => state.count))
+ * ```
+ * @since 0.3.0
+ * @category metrics
+ */
+export const metrics: {
+  readonly requests: Metric.Metric.Counter<number>
+  readonly retries: Metric.Metric.Counter<number>
+  readonly rateLimited: Metric.Metric.Counter<number>
+  readonly requestDuration: Metric.Metric.Histogram<number>
+  readonly throttleWait: Metric.Metric.Histogram<number>
+} = ClientMetrics.metrics

@@ -88,14 +88,23 @@ export const fromHeaders = (headers: Headers.Headers): RateLimitHeaders => {
   const remaining = parseSmallestInteger(headers["x-rate-limit-remaining"])
   const resetEpochSeconds = parseSmallestInteger(headers["x-rate-limit-reset"])
   const serverDateMillis = parseHttpDate(headers["date"])
+  // Only the fields present, set one by one: one object per answer rather than one per field.
+  const fields: {
+    limit?: number
+    remaining?: number
+    resetEpochSeconds?: number
+    serverDateMillis?: number
+  } = {}
+  if (limit !== undefined) fields.limit = limit
+  if (remaining !== undefined) fields.remaining = remaining
+  if (resetEpochSeconds !== undefined) fields.resetEpochSeconds = resetEpochSeconds
+  if (serverDateMillis !== undefined) fields.serverDateMillis = serverDateMillis
   // Every value was parsed into a number above: the class's own check would only repeat it, per answer.
-  return new RateLimitHeaders({
-    ...(limit === undefined ? {} : { limit }),
-    ...(remaining === undefined ? {} : { remaining }),
-    ...(resetEpochSeconds === undefined ? {} : { resetEpochSeconds }),
-    ...(serverDateMillis === undefined ? {} : { serverDateMillis })
-  }, { disableValidation: true })
+  return new RateLimitHeaders(fields, unvalidated)
 }
+
+/** The constructor options of a `RateLimitHeaders` made of already parsed numbers. */
+const unvalidated = { disableValidation: true } as const
 
 /**
  * What the 429 retry reads from an error: `OktaError.TooManyRequests` is one.

@@ -1,10 +1,14 @@
 /**
  * The `OktaHttpClient` service over a transport: the throttle, the request timeout's shared timer,
- * the secrets to scrub, and one `Effect.retry` schedule around the exchange (see OktaHttpClient.ts
- * for what a call does). Both layers (over the platform's `HttpClient`, over undici) build it here.
+ * the secrets to scrub, one `Effect.retry` schedule for the retries after a failed first attempt
+ * (see OktaHttpClient.ts for what a call does), and each call's `CallObservation` (span attributes,
+ * events, metrics). Both layers (over the platform's `HttpClient`, over undici) build it here.
  */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
@@ -13,6 +17,7 @@ import type { ExecuteError, OktaHttpClient, OktaRequest, OktaResponse } from "..
 import type * as OktaError from "../../OktaError.js"
 import * as RateLimit from "../../RateLimit.js"
 import type { Authorizer } from "./authorizer.js"
+import { CallObservation, serverAttributes } from "./callObservation.js"
 import * as DeadlineSweeper from "./deadlineSweeper.js"
 import { makeExchange } from "./exchange.js"
 import { retryPolicy } from "./retryPolicy.js"
@@ -36,7 +41,8 @@ export const makeService = (
     const sweeper = Option.isSome(config.requestTimeout)
       ? yield* DeadlineSweeper.make(Duration.toMillis(config.requestTimeout.value))
       : undefined
-    const exchange = makeExchange(config, makeTransport(sweeper), throttle, authorizer)
+    const server = serverAttributes(config.orgUrl)
+    const exchange = makeExchange(config, makeTransport(sweeper), throttle, authorizer, server)
     const maxElapsedMillis = Duration.toMillis(config.maxElapsed)
     // The credential's own secrets (a static header and its token, a private key's text), scrubbed
     // from what any call's server sends; a request's OAuth token and proof are added per request.
@@ -50,33 +56,61 @@ export const makeService = (
       return extra.length === 0 ? scrubConfigSecrets : makeScrub([...configSecrets, ...extra])
     }
 
+    /**
+     * The retries after a failed first attempt: one `Effect.retry` whose first run fails again with
+     * that failure (so the schedule steps on it), then sends retry 1, 2, ... The first attempt runs
+     * outside `Effect.retry`: a call that succeeds at once makes no schedule driver, its two `Ref`s
+     * and its context provision.
+     */
+    const retriesAfter = <Documented extends OktaError.DocumentedTag>(
+      request: OktaRequest<Documented>,
+      first: ExecuteError<Documented>,
+      deadlineMillis: number,
+      scrub: Scrub,
+      call: CallObservation
+    ): Effect.Effect<OktaResponse, ExecuteError<Documented>> => {
+      let retryFor: string | undefined
+      const attempt = Effect.flatMap(Schedule.CurrentIterationMetadata, (iteration) =>
+        iteration.recurrence === 0
+          ? Effect.fail(first)
+          : exchange(request, { count: iteration.recurrence, retryFor }, deadlineMillis, scrub, call))
+      return Effect.retry(
+        attempt,
+        retryPolicy<ExecuteError<Documented>>({
+          method: request.method,
+          pathTemplate: request.pathTemplate,
+          rateLimitRetry: config.rateLimitRetry,
+          transientRetry: config.transientRetry,
+          retrySafe: request.retrySafe ?? request.method !== "POST",
+          deadlineMillis,
+          onRateLimited: (requestId) => {
+            retryFor ??= requestId
+          },
+          onRetry: (count, delayMillis, error) => call.retrying(count, delayMillis, error)
+        })
+      )
+    }
+
     const execute = <Documented extends OktaError.DocumentedTag>(
       request: OktaRequest<Documented>
     ): Effect.Effect<OktaResponse, ExecuteError<Documented>> =>
-      Effect.clockWith((clock) => {
-        const deadlineMillis = clock.unsafeCurrentTimeMillis() + maxElapsedMillis
+      Effect.withFiberRuntime((fiber) => {
+        const call = new CallObservation({
+          span: fiber.currentSpan,
+          clock: Context.get(fiber.currentDefaultServices, Clock.Clock),
+          labels: fiber.getFiberRef(FiberRef.currentMetricLabels),
+          operation: request.operation ?? `${request.method} ${request.pathTemplate}`,
+          method: request.method,
+          pathTemplate: request.pathTemplate,
+          server
+        })
+        const deadlineMillis = call.nowMillis() + maxElapsedMillis
         const scrub = scrubOf(request)
-        let retryFor: string | undefined
-        const attempt = Effect.flatMap(Schedule.CurrentIterationMetadata, (iteration) =>
-          iteration.recurrence === 0
-            ? exchange(request, { count: 0, retryFor: undefined }, deadlineMillis, scrub)
-            : Effect.tap(
-              exchange(request, { count: iteration.recurrence, retryFor }, deadlineMillis, scrub),
-              () => Effect.annotateCurrentSpan("okta.retries", iteration.recurrence)
-            ))
-        return Effect.retry(
-          attempt,
-          retryPolicy<ExecuteError<Documented>>({
-            method: request.method,
-            pathTemplate: request.pathTemplate,
-            rateLimitRetry: config.rateLimitRetry,
-            transientRetry: config.transientRetry,
-            retrySafe: request.retrySafe ?? request.method !== "POST",
-            deadlineMillis,
-            onRateLimited: (requestId) => {
-              retryFor ??= requestId
-            }
-          })
+        return Effect.catchAll(
+          exchange(request, { count: 0, retryFor: undefined }, deadlineMillis, scrub, call),
+          (first) =>
+            Effect.tapError(retriesAfter(request, first, deadlineMillis, scrub, call), (error) =>
+              Effect.sync(() => call.failed(error)))
         )
       })
 

@@ -4,12 +4,11 @@
  * failure of a call that is safe to repeat steps the transient retry (`Retry.transientSchedule` or
  * the user's), anything else stops — and it stops before any retry that would start after the call's
  * deadline (its start plus `maxElapsed`, throttle holds included). No delay is longer than a timer can
- * hold. Each retry is logged once (Debug) with its delay and recorded as an `okta.retry` event on the
- * current span.
+ * hold. Each retry is logged once (Debug) with its delay and told to `onRetry` (the call's
+ * `okta.retry` span event and retry metric, callObservation.ts).
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleInterval from "effect/ScheduleInterval"
@@ -31,6 +30,8 @@ export interface RetryPolicyInput {
   readonly deadlineMillis: number
   /** Told the request id of each 429 retried, so that retries can carry `X-Okta-Retry-For`. */
   readonly onRateLimited: (requestId: string | undefined) => void
+  /** Told each retry the policy allows: its number (from 1), its delay and the failure it follows. */
+  readonly onRetry: (count: number, delayMillis: number, error: { readonly _tag: string }) => void
 }
 
 /** One step of the policy: the retry it allows (count from 1) and its delay; count 0 when it stops. */
@@ -85,15 +86,8 @@ const decide = (
   const delay = Duration.format(Duration.millis(Math.round(delayMillis)))
   return Effect.as(
     Effect.zipRight(
-      Effect.logDebug(`Okta: retry ${count} of ${input.method} ${input.pathTemplate} in ${delay} after ${error._tag}`),
-      Effect.flatMap(Effect.option(Effect.currentSpan), (span) =>
-        Effect.flatMap(Effect.clockWith((clock) => clock.currentTimeMillis), (millis) =>
-          Effect.sync(() => {
-            if (Option.isSome(span)) {
-              // From milliseconds, rounded: a clock at a fractional instant (the TestClock) has no nanosecond BigInt.
-              span.value.event("okta.retry", BigInt(Math.round(millis)) * 1_000_000n, { "okta.retry.count": count, "okta.retry.delay_ms": Math.round(delayMillis), "okta.retry.after": error._tag })
-            }
-          })))
+      Effect.sync(() => input.onRetry(count, delayMillis, error)),
+      Effect.logDebug(`Okta: retry ${count} of ${input.method} ${input.pathTemplate} in ${delay} after ${error._tag}`)
     ),
     [
       { ...state, count },

@@ -58,15 +58,21 @@ const decodeSessionBody = (body: string): Either.Either<Session, string> => {
   return Either.mapLeft(decodeSessionValue(json.right), describeIssues)
 }
 
-/** Decodes a 2xx body as a Session, or fails with `DecodeError` saying what is wrong (never quoting the body). */
+/**
+ * Decodes a 2xx body as a Session, or fails with `DecodeError` saying what is wrong (never quoting
+ * the body), after running `onFailure` (the span's `error.type`) when given.
+ */
 export const decodeSession = (
   response: OktaResponse,
-  request: { readonly method: string; readonly pathTemplate: string }
+  request: { readonly method: string; readonly pathTemplate: string },
+  onFailure: Effect.Effect<void> = Effect.void
 ): Effect.Effect<Session, OktaError.DecodeError> =>
   Either.match(decodeSessionBody(textDecoder.decode(response.body)), {
     onRight: Effect.succeed,
     onLeft: (detail) =>
-      Effect.fail(
+      Effect.zipRight(
+        onFailure,
+        Effect.fail(
         new OktaError.DecodeError({
           method: request.method,
           path: request.pathTemplate,
@@ -74,5 +80,6 @@ export const decodeSession = (
           ...(response.requestId === undefined ? {} : { requestId: response.requestId }),
           detail
         })
+        )
       )
   })

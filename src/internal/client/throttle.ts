@@ -33,10 +33,19 @@ export interface SpentWindow {
 export interface HoldPolicy<E> {
   /** The latest local time a held call may be sent at; a wait past it fails with `expired`. */
   readonly deadlineMillis: number
-  /** Set when the call documents 429: the failure of a call that meets a window a 429 spent. */
-  readonly refused: ((window: SpentWindow) => E) | undefined
+  /** The failure of a call that meets a window a 429 spent, when the call documents 429; else `undefined` (it waits). */
+  readonly refused: (window: SpentWindow) => E | undefined
   /** The failure of a call whose wait would pass `deadlineMillis`. */
   readonly expired: (window: SpentWindow) => E
+  /** Told each wait of the call: its cause, its length and when it began (the call's span event and metric). */
+  readonly waits?: WaitObserver | undefined
+}
+
+/** What the throttle tells of a call's waits (callObservation.ts). */
+export interface WaitObserver {
+  /** Now on the call's clock, in milliseconds. */
+  readonly nowMillis: () => number
+  readonly waited: (cause: "rate_limit" | "concurrency", family: string, delayMillis: number, startMillis: number) => void
 }
 
 /** An answer as the throttle learns from it. */
@@ -48,8 +57,11 @@ export interface ObservedAnswer extends WindowBudget.SpentAnswer {
 export interface Throttle {
   /** Runs `exchange` once the budget of `family` and a permit allow it. */
   readonly run: <A, E, R>(family: string, exchange: Effect.Effect<A, E, R>, hold: HoldPolicy<E>) => Effect.Effect<A, E, R>
-  /** Learns from an answer to a request of `family`, received at `nowMillis`. */
-  readonly observe: (family: string, answer: ObservedAnswer, nowMillis: number) => Effect.Effect<void>
+  /**
+   * Learns from an answer to a request of `family`, received at `nowMillis`, at once; returns the
+   * warning to log when the answer's Reset is unusable (once per family), else `undefined`.
+   */
+  readonly observe: (family: string, answer: ObservedAnswer, nowMillis: number) => Effect.Effect<void> | undefined
 }
 
 /** The result of the permit step when the call may not go yet. */
@@ -100,23 +112,43 @@ export const make = (settings: ThrottleSettings, limits: ThrottleLimits): Effect
 
     const run = <A, E, R>(family: string, exchange: Effect.Effect<A, E, R>, hold: HoldPolicy<E>): Effect.Effect<A, E, R> => {
       const budget = budgetOf(family)
+      const waits = hold.waits
       let wait = 0
-      const admit = withPermit(Effect.clockWith((clock): Effect.Effect<A | typeof NotAdmitted, E, R> => {
-        wait = WindowBudget.reserve(budget, clock.unsafeCurrentTimeMillis())
-        return wait === 0 ? Effect.ensuring(exchange, budget.answered) : notAdmitted
-      }))
+      let reserved = false
+      // The budget's in-flight count goes down with the permit, in one exit handler.
+      const onRelease = () => {
+        if (reserved) {
+          reserved = false
+          budget.inFlight--
+        }
+      }
+      const onQueued = waits === undefined ? undefined : () => {
+        const startMillis = waits.nowMillis()
+        return () => waits.waited("concurrency", family, waits.nowMillis() - startMillis, startMillis)
+      }
+      const admit = withPermit(
+        Effect.clockWith((clock): Effect.Effect<A | typeof NotAdmitted, E, R> => {
+          wait = WindowBudget.reserve(budget, clock.unsafeCurrentTimeMillis())
+          if (wait !== 0) return notAdmitted
+          reserved = true
+          return exchange
+        }),
+        onQueued,
+        onRelease
+      )
       // Not admitted: the permit is back. Refused, or wait for the window's end plus jitter so that
       // waiters spread out, then ask again; never past the deadline.
       const waitOrFail: Effect.Effect<A, E, R> = Effect.clockWith((clock) => {
         const now = clock.unsafeCurrentTimeMillis()
-        if (hold.refused !== undefined && budget.spentBy?.status === 429) {
-          return Effect.fail(hold.refused(spentWindow(budget, now)))
+        if (budget.spentBy?.status === 429) {
+          const refusal = hold.refused(spentWindow(budget, now))
+          if (refusal !== undefined) return Effect.fail(refusal)
         }
         return Effect.flatMap(Random.next, (random) => {
           const delay = wait + padMillis + random * jitterMillis
-          return now + delay > hold.deadlineMillis
-            ? Effect.fail(hold.expired(spentWindow(budget, now)))
-            : Effect.zipRight(sleepMillis(delay), admitted)
+          if (now + delay > hold.deadlineMillis) return Effect.fail(hold.expired(spentWindow(budget, now)))
+          waits?.waited("rate_limit", family, delay, now)
+          return Effect.zipRight(sleepMillis(delay), admitted)
         })
       })
       const admitted: Effect.Effect<A, E, R> = Effect.flatMap(admit, (result) =>
@@ -124,11 +156,11 @@ export const make = (settings: ThrottleSettings, limits: ThrottleLimits): Effect
       return admitted
     }
 
-    const observe = (family: string, answer: ObservedAnswer, nowMillis: number): Effect.Effect<void> => {
+    const observe = (family: string, answer: ObservedAnswer, nowMillis: number): Effect.Effect<void> | undefined => {
       offset.learn(answer.rateLimit.serverDateMillis, nowMillis)
       const budget = budgetOf(family)
       const learned = WindowBudget.learn(budget, offset, answer, nowMillis, learnSettings)
-      if (learned !== "unusable reset" || budget.warnedUnusableReset) return Effect.void
+      if (learned !== "unusable reset" || budget.warnedUnusableReset) return undefined
       budget.warnedUnusableReset = true
       return Effect.logWarning(
         `Okta: the X-Rate-Limit-Reset of ${family} asks for a wait beyond ${Duration.format(Duration.millis(limits.maxResetWaitMillis))}; ` +

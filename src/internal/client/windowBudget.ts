@@ -5,7 +5,6 @@
  * object is enough; every read and write is synchronous.
  */
 import type * as Headers from "@effect/platform/Headers"
-import * as Effect from "effect/Effect"
 import type { RateLimitHeaders } from "../../RateLimit.js"
 import type { ClockOffset } from "./clockOffset.js"
 import { classifyReset } from "./resetWait.js"
@@ -33,26 +32,18 @@ export interface WindowBudget {
   spentBy: SpentAnswer | undefined
   /** Whether an unusable Reset of this family has been logged already (once per family). */
   warnedUnusableReset: boolean
-  /** Counts one request answered; made once per family. */
-  readonly answered: Effect.Effect<void>
 }
 
 /** A family's budget before any answer: nothing known, nothing held. */
-export const makeWindowBudget = (): WindowBudget => {
-  const budget: WindowBudget = {
-    limit: 0,
-    remaining: Infinity,
-    resetEpochSeconds: -1,
-    resetAtMillis: Infinity,
-    inFlight: 0,
-    spentBy: undefined,
-    warnedUnusableReset: false,
-    answered: Effect.sync(() => {
-      budget.inFlight--
-    })
-  }
-  return budget
-}
+export const makeWindowBudget = (): WindowBudget => ({
+  limit: 0,
+  remaining: Infinity,
+  resetEpochSeconds: -1,
+  resetAtMillis: Infinity,
+  inFlight: 0,
+  spentBy: undefined,
+  warnedUnusableReset: false
+})
 
 /** How long a held call waits when the budget is spent and the next reset is not yet known. */
 export const unknownResetPollMillis = 50
