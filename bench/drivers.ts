@@ -12,7 +12,8 @@ import { Cause, Effect, Exit, Layer, ManagedRuntime, Redacted } from "effect"
 import * as Undici from "undici"
 import { OktaConfig, Session, Sessions } from "../src/index.js"
 import * as OktaUndici from "../src/OktaUndici.js"
-import { type ClientName, type Scenario, type ScenarioResult, sessionIds } from "./protocol.js"
+import { AllocationMeter } from "./allocation.js"
+import { type ClientName, type HeapSample, type Scenario, type ScenarioResult, sessionIds } from "./protocol.js"
 
 const token = "00benchTokenThatIsNotASecret0000000000000"
 
@@ -27,16 +28,54 @@ export class Recorder {
   private readonly startedAt = performance.now()
   private readonly deadline: number
   private readonly cpuAtStart = process.cpuUsage()
+  private readonly allocation = new AllocationMeter()
+  /** Calls are handed out up to this index only (the heap run lets them out batch by batch). */
+  private limit: number
+  private readonly heapSamples: Array<HeapSample> = []
+  /** Time spent in the heap samples' forced collections, taken out of the CPU and GC figures. */
+  private forcedCollectionMicros = 0
 
   constructor(readonly client: ClientName, readonly scenario: Scenario, readonly total: number) {
     this.latencies = new Float64Array(total)
     this.deadline = this.startedAt + scenario.maxMillis
+    this.limit = total
   }
 
-  /** The index of the next call, or `undefined` when the count or the time is used up. */
+  /** The index of the next call, or `undefined` when the count, the batch or the time is used up. */
   take(): number | undefined {
-    if (this.next >= this.total || performance.now() >= this.deadline) return undefined
+    if (this.next >= this.limit || this.next >= this.total || performance.now() >= this.deadline) return undefined
     return this.next++
+  }
+
+  /** Calls handed out so far. */
+  get taken(): number {
+    return this.next
+  }
+
+  /** Whether calls remain (count and time) beyond the current batch. */
+  get exhausted(): boolean {
+    return this.next >= this.total || performance.now() >= this.deadline
+  }
+
+  /** Lets calls out up to index `limit` (exclusive), for the next batch. */
+  allowUpTo(limit: number): void {
+    this.limit = Math.min(this.total, limit)
+  }
+
+  /**
+   * Forces full collections with `collect` (the global `gc` of `--expose-gc`) and records the heap
+   * used after them. Called between batches, when no call is in flight, so the sample holds only
+   * what outlives calls. The time it takes is taken out of the run's CPU and GC figures (as wall
+   * time on the main thread, which is what a forced, blocking collection costs).
+   */
+  sampleHeap(collect: () => void): void {
+    const started = performance.now()
+    // Twice: the first may leave objects that only a finalizer or weak reference released.
+    collect()
+    collect()
+    this.forcedCollectionMicros += (performance.now() - started) * 1000
+    const memory = process.memoryUsage()
+    this.heapSamples.push({ calls: this.next, heapUsedBytes: memory.heapUsed, rssBytes: memory.rss, atMillis: performance.now() - this.startedAt })
   }
 
   record(startedAt: number, failure: string | undefined): void {
@@ -53,6 +92,7 @@ export class Recorder {
   finish(): ScenarioResult {
     const wallMillis = performance.now() - this.startedAt
     const cpu = process.cpuUsage(this.cpuAtStart)
+    const allocation = this.allocation.finish()
     const sorted = this.latencies.subarray(0, this.count).sort()
     const percentile = (p: number) => sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0
     return {
@@ -62,9 +102,13 @@ export class Recorder {
       failed: this.failed,
       ...(this.firstFailure === undefined ? {} : { firstFailure: this.firstFailure }),
       wallMillis,
-      cpuMicros: cpu.user + cpu.system,
+      cpuMicros: Math.max(0, cpu.user + cpu.system - this.forcedCollectionMicros),
       p50Millis: percentile(0.5),
-      p99Millis: percentile(0.99)
+      p99Millis: percentile(0.99),
+      allocatedBytes: allocation.allocatedBytes,
+      gcMicros: Math.max(0, allocation.gcMicros - this.forcedCollectionMicros),
+      gcCount: allocation.gcCount,
+      ...(this.heapSamples.length === 0 ? {} : { heapSamples: this.heapSamples })
     }
   }
 }

@@ -3,7 +3,8 @@
  * source module (esbuild marks each module of a bundle with a `// path` comment) and by function,
  * so a profile can be read as "where in our code, in Effect, in undici, in Node does the CPU go".
  */
-import { readFileSync } from "node:fs"
+import { readFileSync, realpathSync } from "node:fs"
+import { pathToFileURL } from "node:url"
 import { Schema } from "effect"
 
 const CallFrame = Schema.Struct({
@@ -65,7 +66,8 @@ const moduleAt = (starts: ReadonlyArray<{ readonly line: number; readonly module
 export const summariseProfile = (profilePath: string, bundlePath: string, top = 25): ProfileSummary => {
   const profile = decodeProfile(readFileSync(profilePath, "utf8"))
   const starts = moduleStarts(bundlePath)
-  const bundleUrl = `file://${bundlePath}`
+  // V8 names the script by its real path: node_modules is often a symlink (worktrees share one).
+  const bundleUrls = new Set([`file://${bundlePath}`, pathToFileURL(bundlePath).href, pathToFileURL(realpathSync(bundlePath)).href])
   const selfByNode = new Map<number, number>()
   profile.samples.forEach((id, index) => {
     selfByNode.set(id, (selfByNode.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0))
@@ -79,7 +81,7 @@ export const summariseProfile = (profilePath: string, bundlePath: string, top = 
     const { functionName, lineNumber, url } = node.callFrame
     if (functionName === "(idle)" || functionName === "(program)") continue
     busy += micros
-    const module = url === bundleUrl
+    const module = bundleUrls.has(url)
       ? moduleAt(starts, lineNumber)
       : url === ""
       ? functionName === "(garbage collector)" ? "(garbage collector)" : "(native)"
