@@ -38,7 +38,9 @@ export interface ProfileSummary {
 const moduleStarts = (bundlePath: string): ReadonlyArray<{ readonly line: number; readonly module: string }> => {
   const starts: Array<{ line: number; module: string }> = []
   readFileSync(bundlePath, "utf8").split("\n").forEach((text, index) => {
-    const match = /^\/\/ ((?:node_modules|src|bench)\/\S+)$/.exec(text)
+    // esbuild names a module by its path from the working directory: `src/…`, `bench/…`, and for a
+    // dependency `node_modules/…` or, through a symlinked node_modules, `../../main/node_modules/…`.
+    const match = /^\/\/ ((?:src|bench)\/\S+|(?:\S*\/)?node_modules\/\S+)$/.exec(text)
     if (match?.[1] !== undefined) starts.push({ line: index, module: match[1] })
   })
   return starts
@@ -59,7 +61,7 @@ const moduleAt = (starts: ReadonlyArray<{ readonly line: number; readonly module
       high = middle - 1
     }
   }
-  return found.replace(/^node_modules\//, "").replace(/\/dist\/esm\//, "/")
+  return found.replace(/^(?:\S*\/)?node_modules\//, "").replace(/\/dist\/esm\//, "/")
 }
 
 /** Summarises `profilePath`, taken over the bundle at `bundlePath`. */
