@@ -20,7 +20,11 @@
  *   concurrently afterwards shows up as freed at the next collection instead, so a single run's
  *   figure can be off by a fraction of the old generation, which averages out over thousands of calls.
  * - GC cost is the main thread's pause; work V8's helper threads do concurrently (marking,
- *   sweeping) is in the process's CPU time but not in the cost, so the share is a lower bound.
+ *   sweeping) is in the process's CPU time but not in the cost, so on an idle machine the share is
+ *   a lower bound.
+ * - The pause is wall-clock time: on an oversubscribed machine (load well above the core count) a
+ *   pause stretches while the thread waits for a core, and the share of CPU time is inflated, for
+ *   every client alike. Compare it within a round; bytes per call do not depend on the load.
  * - The profiler itself adds a little per collection (it reads the heap statistics twice).
  */
 import { GCProfiler, getHeapStatistics } from "node:v8"

@@ -167,6 +167,8 @@ export interface HeapRow {
   readonly cpuMicrosPerCall: number
   readonly bytesPerCall: number
   readonly gcShare: number
+  /** Main-thread GC pauses as a share of the run's wall time (less inflated than `gcShare` on a busy machine). */
+  readonly gcWallShare: number
   readonly samples: ReadonlyArray<HeapSample>
   readonly settleCalls: number
   /** Least-squares slope of heap used over calls, samples from `settleCalls` on, in bytes per call. */
@@ -527,6 +529,7 @@ export const heapRowOf = (setup: HeapOptions, result: ScenarioResult): HeapRow =
     cpuMicrosPerCall: cpuPerRequestOf(result),
     bytesPerCall: bytesPerCallOf(result),
     gcShare: gcShareOf(result),
+    gcWallShare: result.wallMillis > 0 ? result.gcMicros / 1000 / result.wallMillis : Number.NaN,
     samples,
     settleCalls: setup.settleCalls,
     slopeBytesPerCall: slope(settled.map((sample) => ({ x: sample.calls, y: sample.heapUsedBytes }))),
@@ -742,7 +745,9 @@ const formatHeap = (row: HeapRow): ReadonlyArray<string> => [
   "",
   `Heap used after forced full collections between batches (no call in flight); ${fixed(row.wallSeconds, 0)} s, ${
     fixed(row.cpuMicrosPerCall, 0)
-  } µs CPU/call, ${fixed(row.bytesPerCall / 1024, 1)} KiB allocated/call, GC ${fixed(row.gcShare * 100, 0)}% of CPU, ${row.failed} failed${
+  } µs CPU/call, ${fixed(row.bytesPerCall / 1024, 1)} KiB allocated/call, GC pauses ${fixed(row.gcShare * 100, 0)}% of CPU time and ${
+    fixed(row.gcWallShare * 100, 0)
+  }% of wall time, ${row.failed} failed${
     row.firstFailure === undefined ? "" : ` (first: ${row.firstFailure.split("\n")[0] ?? ""})`
   }.`,
   "",
