@@ -30,6 +30,8 @@ export interface ProfileEntry {
 /** Self time by module and by function, busy time only (idle and program excluded from the shares). */
 export interface ProfileSummary {
   readonly busyMillis: number
+  /** Self time by package: each dependency, this library (`src`), the harness (`bench`), Node, GC, native. */
+  readonly byPackage: ReadonlyArray<ProfileEntry>
   readonly byModule: ReadonlyArray<ProfileEntry>
   readonly byFunction: ReadonlyArray<ProfileEntry>
 }
@@ -64,6 +66,17 @@ const moduleAt = (starts: ReadonlyArray<{ readonly line: number; readonly module
   return found.replace(/^(?:\S*\/)?node_modules\//, "").replace(/\/dist\/esm\//, "/")
 }
 
+/** The package a module belongs to, for the coarse view. */
+const packageOf = (module: string): string => {
+  if (module.startsWith("src/")) return "src (this library)"
+  if (module.startsWith("bench/")) return "bench (the harness)"
+  if (module.startsWith("node:") || module.startsWith("wasm:")) return "Node internals"
+  if (module.startsWith("(")) return module
+  if (module.startsWith("file:")) return "outside the bundle (okta-sdk)"
+  const [scope = module, name] = module.split("/")
+  return scope.startsWith("@") && name !== undefined ? `${scope}/${name}` : scope
+}
+
 /** Summarises `profilePath`, taken over the bundle at `bundlePath`. */
 export const summariseProfile = (profilePath: string, bundlePath: string, top = 25): ProfileSummary => {
   const profile = decodeProfile(readFileSync(profilePath, "utf8"))
@@ -75,6 +88,7 @@ export const summariseProfile = (profilePath: string, bundlePath: string, top = 
     selfByNode.set(id, (selfByNode.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0))
   })
   const byModule = new Map<string, number>()
+  const byPackage = new Map<string, number>()
   const byFunction = new Map<string, number>()
   let busy = 0
   for (const node of profile.nodes) {
@@ -89,6 +103,7 @@ export const summariseProfile = (profilePath: string, bundlePath: string, top = 
       ? functionName === "(garbage collector)" ? "(garbage collector)" : "(native)"
       : url.replace(/^node:/, "node:")
     byModule.set(module, (byModule.get(module) ?? 0) + micros)
+    byPackage.set(packageOf(module), (byPackage.get(packageOf(module)) ?? 0) + micros)
     const name = `${functionName === "" ? "(anonymous)" : functionName} ${module}:${lineNumber + 1}`
     byFunction.set(name, (byFunction.get(name) ?? 0) + micros)
   }
@@ -98,13 +113,15 @@ export const summariseProfile = (profilePath: string, bundlePath: string, top = 
       millis: micros / 1000,
       share: busy === 0 ? 0 : micros / busy
     }))
-  return { busyMillis: busy / 1000, byModule: entries(byModule), byFunction: entries(byFunction) }
+  return { busyMillis: busy / 1000, byPackage: entries(byPackage), byModule: entries(byModule), byFunction: entries(byFunction) }
 }
 
 /** The summary as text. */
 export const formatProfileSummary = (summary: ProfileSummary): string =>
   [
     `busy ${summary.busyMillis.toFixed(0)} ms`,
+    "self time by package:",
+    ...summary.byPackage.map((entry) => `  ${(entry.share * 100).toFixed(1).padStart(5)}%  ${entry.name}`),
     "self time by module:",
     ...summary.byModule.map((entry) => `  ${(entry.share * 100).toFixed(1).padStart(5)}%  ${entry.name}`),
     "self time by function:",
