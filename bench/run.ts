@@ -1,11 +1,14 @@
 /**
  * The benchmark suite: raw `undici.request` (the floor), Okta's official Node SDK and this client
- * (over `NodeHttpClient.layerUndici` and over `FetchHttpClient`), each in its own process, against
- * one fake Okta in its own process on 127.0.0.1. Ratios are taken against the floor in the same
- * round; figures are medians over rounds.
+ * (on its lean `OktaUndici` layer, over `NodeHttpClient.layerUndici` and over `FetchHttpClient`),
+ * each in its own process, against one fake Okta in its own process on 127.0.0.1. Ratios are taken
+ * against the floor (and the official SDK) in the same round; figures are medians over rounds. The
+ * report ends with one PASS/FAIL line per target of issue 15 (`issueVerdicts`), and gives bytes
+ * allocated per call and the GC share per client (bench/allocation.ts).
  *
- * `npm run bench` runs the full suite; `npm run bench -- --help` lists the options. With `--write`
- * the results replace the generated part of BENCHMARKS.md.
+ * `npm run bench` runs the full suite; `npm run bench -- --only heap` the 1,000,000-call heap run;
+ * `npm run bench -- --help` lists the options. With `--write` the results replace the generated
+ * part of BENCHMARKS.md.
  */
 import { spawn } from "node:child_process"
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
