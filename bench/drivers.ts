@@ -108,6 +108,7 @@ export class Recorder {
       allocatedBytes: allocation.allocatedBytes,
       gcMicros: Math.max(0, allocation.gcMicros - this.forcedCollectionMicros),
       gcCount: allocation.gcCount,
+      busyMillis: Math.max(0, allocation.busyMillis - this.forcedCollectionMicros / 1000),
       ...(this.heapSamples.length === 0 ? {} : { heapSamples: this.heapSamples })
     }
   }

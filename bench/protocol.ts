@@ -73,6 +73,8 @@ export const ScenarioResult = Schema.Struct({
   gcMicros: Schema.Number,
   /** Garbage collections over the measured part. */
   gcCount: Schema.Int,
+  /** The main thread's busy (event loop active) time over the measured part, in milliseconds. */
+  busyMillis: Schema.Number,
   /** The heap samples, when the scenario asked for them (`heapSampleEvery`). */
   heapSamples: Schema.optional(Schema.Array(HeapSample))
 })
