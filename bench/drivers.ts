@@ -32,8 +32,8 @@ export class Recorder {
   /** Calls are handed out up to this index only (the heap run lets them out batch by batch). */
   private limit: number
   private readonly heapSamples: Array<HeapSample> = []
-  /** Time spent in the heap samples' forced collections, taken out of the CPU and GC figures. */
-  private forcedCollectionMicros = 0
+  /** CPU time of the heap samples' forced collections, taken out of the run's CPU figure. */
+  private forcedCollectionCpuMicros = 0
 
   constructor(readonly client: ClientName, readonly scenario: Scenario, readonly total: number) {
     this.latencies = new Float64Array(total)
@@ -65,15 +65,18 @@ export class Recorder {
   /**
    * Forces full collections with `collect` (the global `gc` of `--expose-gc`) and records the heap
    * used after them. Called between batches, when no call is in flight, so the sample holds only
-   * what outlives calls. The time it takes is taken out of the run's CPU and GC figures (as wall
-   * time on the main thread, which is what a forced, blocking collection costs).
+   * what outlives calls. Its CPU time is taken out of the run's CPU figure, and the collections out
+   * of the GC and busy-time figures (`AllocationMeter.exclude`).
    */
   sampleHeap(collect: () => void): void {
-    const started = performance.now()
-    // Twice: the first may leave objects that only a finalizer or weak reference released.
-    collect()
-    collect()
-    this.forcedCollectionMicros += (performance.now() - started) * 1000
+    const cpuBefore = process.cpuUsage()
+    this.allocation.exclude(() => {
+      // Twice: the first may leave objects that only a finalizer or weak reference released.
+      collect()
+      collect()
+    })
+    const cpu = process.cpuUsage(cpuBefore)
+    this.forcedCollectionCpuMicros += cpu.user + cpu.system
     const memory = process.memoryUsage()
     this.heapSamples.push({ calls: this.next, heapUsedBytes: memory.heapUsed, rssBytes: memory.rss, atMillis: performance.now() - this.startedAt })
   }
@@ -102,13 +105,13 @@ export class Recorder {
       failed: this.failed,
       ...(this.firstFailure === undefined ? {} : { firstFailure: this.firstFailure }),
       wallMillis,
-      cpuMicros: Math.max(0, cpu.user + cpu.system - this.forcedCollectionMicros),
+      cpuMicros: Math.max(0, cpu.user + cpu.system - this.forcedCollectionCpuMicros),
       p50Millis: percentile(0.5),
       p99Millis: percentile(0.99),
       allocatedBytes: allocation.allocatedBytes,
-      gcMicros: Math.max(0, allocation.gcMicros - this.forcedCollectionMicros),
+      gcMicros: allocation.gcMicros,
       gcCount: allocation.gcCount,
-      busyMillis: Math.max(0, allocation.busyMillis - this.forcedCollectionMicros / 1000),
+      busyMillis: allocation.busyMillis,
       ...(this.heapSamples.length === 0 ? {} : { heapSamples: this.heapSamples })
     }
   }
