@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest"
 import { formatMarkdown, issueVerdicts, runBench, slope, windowFloorMillis } from "../bench/run.js"
 
 describe("benchmark suite, smoke run", () => {
-  it("runs every client against the fake Okta and reports each part", { timeout: 120_000 }, async () => {
+  it("runs every client against the fake Okta and reports each part", { timeout: 180_000 }, async () => {
     const report = await runBench({
       rounds: 1,
       clients: ["undici", "okta-sdk", "effect-lean", "effect-undici", "effect-fetch"],
@@ -32,7 +32,7 @@ describe("benchmark suite, smoke run", () => {
       },
       coldStart: { clients: ["effect-undici"], modes: ["bundle"], rounds: 1 },
       keepalive: undefined,
-      heap: { client: "effect-lean", operation: "get", concurrency: 8, calls: 400, warmup: 0, sampleEvery: 100, settleCalls: 100 },
+      heap: { client: "effect-lean", operation: "get", concurrency: 8, calls: 200, warmup: 0, sampleEvery: 100, settleCalls: 0 },
       log: () => {}
     })
 
@@ -75,13 +75,13 @@ describe("benchmark suite, smoke run", () => {
     expect(coldStart?.bundleBytes).toBeGreaterThan(0)
 
     // The heap run: a sample before the first batch and after each, no call failed.
-    expect(report.heap?.samples.map((sample) => sample.calls)).toEqual([0, 100, 200, 300, 400])
+    expect(report.heap?.samples.map((sample) => sample.calls)).toEqual([0, 100, 200])
     expect(report.heap?.failed).toBe(0)
     expect(report.heap?.samples.every((sample) => sample.heapUsedBytes > 0)).toBe(true)
 
     const markdown = formatMarkdown(report)
     expect(markdown).toContain("### Issue 15: the hot path")
-    expect(markdown).toContain("### Heap: 400 calls, get c=8, effect-lean")
+    expect(markdown).toContain("### Heap: 200 calls, get c=8, effect-lean")
     // One well-formed verdict line per target of the issue, each with its measured figure; whether
     // they pass is not judged here (no timed assertion).
     const verdictLines = markdown.split("\n").filter((line) => /^- (PASS|FAIL) /.test(line))
