@@ -20,7 +20,8 @@ const runScenario = async (scenario: Scenario): Promise<void> => {
   if (driver === undefined) throw new Error("Run before Setup")
   const { client } = driver
   if (scenario.warmup > 0) {
-    await driver.driver.run(new Recorder(client, scenario, scenario.warmup), scenario.operation, scenario.concurrency)
+    const warmup = new Recorder(client, scenario, scenario.warmup, { measureAllocation: false })
+    await driver.driver.run(warmup, scenario.operation, scenario.concurrency)
   }
   const recorder = new Recorder(client, scenario, scenario.requests)
   const every = scenario.heapSampleEvery

@@ -28,17 +28,28 @@ export class Recorder {
   private readonly startedAt = performance.now()
   private readonly deadline: number
   private readonly cpuAtStart = process.cpuUsage()
-  private readonly allocation = new AllocationMeter()
+  /**
+   * Runs from construction to `finish`; a recorder that is never finished (a warm-up) must not
+   * have one, or its GC profiler would go on recording every collection for the life of the process.
+   */
+  private readonly allocation: AllocationMeter | undefined
   /** Calls are handed out up to this index only (the heap run lets them out batch by batch). */
   private limit: number
   private readonly heapSamples: Array<HeapSample> = []
   /** CPU time of the heap samples' forced collections, taken out of the run's CPU figure. */
   private forcedCollectionCpuMicros = 0
 
-  constructor(readonly client: ClientName, readonly scenario: Scenario, readonly total: number) {
+  /** `measureAllocation: false` for a warm-up, whose recorder is not finished. */
+  constructor(
+    readonly client: ClientName,
+    readonly scenario: Scenario,
+    readonly total: number,
+    options: { readonly measureAllocation: boolean } = { measureAllocation: true }
+  ) {
     this.latencies = new Float64Array(total)
     this.deadline = this.startedAt + scenario.maxMillis
     this.limit = total
+    this.allocation = options.measureAllocation ? new AllocationMeter() : undefined
   }
 
   /** The index of the next call, or `undefined` when the count, the batch or the time is used up. */
@@ -70,11 +81,13 @@ export class Recorder {
    */
   sampleHeap(collect: () => void): void {
     const cpuBefore = process.cpuUsage()
-    this.allocation.exclude(() => {
+    const collectTwice = () => {
       // Twice: the first may leave objects that only a finalizer or weak reference released.
       collect()
       collect()
-    })
+    }
+    if (this.allocation === undefined) collectTwice()
+    else this.allocation.exclude(collectTwice)
     const cpu = process.cpuUsage(cpuBefore)
     this.forcedCollectionCpuMicros += cpu.user + cpu.system
     const memory = process.memoryUsage()
@@ -95,7 +108,7 @@ export class Recorder {
   finish(): ScenarioResult {
     const wallMillis = performance.now() - this.startedAt
     const cpu = process.cpuUsage(this.cpuAtStart)
-    const allocation = this.allocation.finish()
+    const allocation = this.allocation?.finish() ?? { allocatedBytes: 0, gcMicros: 0, gcCount: 0, busyMillis: 0 }
     const sorted = this.latencies.subarray(0, this.count).sort()
     const percentile = (p: number) => sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0
     return {
