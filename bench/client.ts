@@ -20,10 +20,24 @@ const runScenario = async (scenario: Scenario): Promise<void> => {
   if (driver === undefined) throw new Error("Run before Setup")
   const { client } = driver
   if (scenario.warmup > 0) {
-    await driver.driver.run(new Recorder(client, scenario, scenario.warmup), scenario.operation, scenario.concurrency)
+    const warmup = new Recorder(client, scenario, scenario.warmup, { measureAllocation: false })
+    await driver.driver.run(warmup, scenario.operation, scenario.concurrency)
   }
   const recorder = new Recorder(client, scenario, scenario.requests)
-  await driver.driver.run(recorder, scenario.operation, scenario.concurrency)
+  const every = scenario.heapSampleEvery
+  if (every === undefined) {
+    await driver.driver.run(recorder, scenario.operation, scenario.concurrency)
+  } else {
+    // The heap run: batches of `every` calls, a heap sample before the first and after each.
+    const collect = globalThis.gc
+    if (collect === undefined) throw new Error("the heap run needs the client process to run with --expose-gc")
+    recorder.sampleHeap(collect)
+    while (!recorder.exhausted) {
+      recorder.allowUpTo(recorder.taken + every)
+      await driver.driver.run(recorder, scenario.operation, scenario.concurrency)
+      recorder.sampleHeap(collect)
+    }
+  }
   send({ _tag: "Result", result: recorder.finish() })
 }
 

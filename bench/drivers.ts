@@ -12,7 +12,8 @@ import { Cause, Effect, Exit, Layer, ManagedRuntime, Redacted } from "effect"
 import * as Undici from "undici"
 import { OktaConfig, Session, Sessions } from "../src/index.js"
 import * as OktaUndici from "../src/OktaUndici.js"
-import { type ClientName, type Scenario, type ScenarioResult, sessionIds } from "./protocol.js"
+import { AllocationMeter } from "./allocation.js"
+import { type ClientName, type HeapSample, type Scenario, type ScenarioResult, sessionIds } from "./protocol.js"
 
 const token = "00benchTokenThatIsNotASecret0000000000000"
 
@@ -27,16 +28,70 @@ export class Recorder {
   private readonly startedAt = performance.now()
   private readonly deadline: number
   private readonly cpuAtStart = process.cpuUsage()
+  /**
+   * Runs from construction to `finish`; a recorder that is never finished (a warm-up) must not
+   * have one, or its GC profiler would go on recording every collection for the life of the process.
+   */
+  private readonly allocation: AllocationMeter | undefined
+  /** Calls are handed out up to this index only (the heap run lets them out batch by batch). */
+  private limit: number
+  private readonly heapSamples: Array<HeapSample> = []
+  /** CPU time of the heap samples' forced collections, taken out of the run's CPU figure. */
+  private forcedCollectionCpuMicros = 0
 
-  constructor(readonly client: ClientName, readonly scenario: Scenario, readonly total: number) {
+  /** `measureAllocation: false` for a warm-up, whose recorder is not finished. */
+  constructor(
+    readonly client: ClientName,
+    readonly scenario: Scenario,
+    readonly total: number,
+    options: { readonly measureAllocation: boolean } = { measureAllocation: true }
+  ) {
     this.latencies = new Float64Array(total)
     this.deadline = this.startedAt + scenario.maxMillis
+    this.limit = total
+    this.allocation = options.measureAllocation ? new AllocationMeter() : undefined
   }
 
-  /** The index of the next call, or `undefined` when the count or the time is used up. */
+  /** The index of the next call, or `undefined` when the count, the batch or the time is used up. */
   take(): number | undefined {
-    if (this.next >= this.total || performance.now() >= this.deadline) return undefined
+    if (this.next >= this.limit || this.next >= this.total || performance.now() >= this.deadline) return undefined
     return this.next++
+  }
+
+  /** Calls handed out so far. */
+  get taken(): number {
+    return this.next
+  }
+
+  /** Whether calls remain (count and time) beyond the current batch. */
+  get exhausted(): boolean {
+    return this.next >= this.total || performance.now() >= this.deadline
+  }
+
+  /** Lets calls out up to index `limit` (exclusive), for the next batch. */
+  allowUpTo(limit: number): void {
+    this.limit = Math.min(this.total, limit)
+  }
+
+  /**
+   * Forces full collections with `collect` (the global `gc` of `--expose-gc`) and records the heap
+   * used after them. Called between batches, when no call is in flight, so the sample holds only
+   * what outlives calls. Its CPU time is taken out of the run's CPU figure, and the collections out
+   * of the GC and busy-time figures (`AllocationMeter.exclude`).
+   */
+  sampleHeap(collect: () => void): void {
+    const cpuBefore = process.cpuUsage()
+    const collectTwice = () => {
+      // Twice: the first may leave objects that only a finalizer or weak reference released.
+      collect()
+      collect()
+    }
+    if (this.allocation === undefined) collectTwice()
+    else this.allocation.exclude(collectTwice)
+    const cpu = process.cpuUsage(cpuBefore)
+    this.forcedCollectionCpuMicros += cpu.user + cpu.system
+    const memory = process.memoryUsage()
+    this.heapSamples.push({ calls: this.next, heapUsedBytes: memory.heapUsed, rssBytes: memory.rss, atMillis: performance.now() - this.startedAt })
   }
 
   record(startedAt: number, failure: string | undefined): void {
@@ -53,6 +108,7 @@ export class Recorder {
   finish(): ScenarioResult {
     const wallMillis = performance.now() - this.startedAt
     const cpu = process.cpuUsage(this.cpuAtStart)
+    const allocation = this.allocation?.finish() ?? { allocatedBytes: 0, gcMicros: 0, gcCount: 0, busyMillis: 0 }
     const sorted = this.latencies.subarray(0, this.count).sort()
     const percentile = (p: number) => sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0
     return {
@@ -62,9 +118,14 @@ export class Recorder {
       failed: this.failed,
       ...(this.firstFailure === undefined ? {} : { firstFailure: this.firstFailure }),
       wallMillis,
-      cpuMicros: cpu.user + cpu.system,
+      cpuMicros: Math.max(0, cpu.user + cpu.system - this.forcedCollectionCpuMicros),
       p50Millis: percentile(0.5),
-      p99Millis: percentile(0.99)
+      p99Millis: percentile(0.99),
+      allocatedBytes: allocation.allocatedBytes,
+      gcMicros: allocation.gcMicros,
+      gcCount: allocation.gcCount,
+      busyMillis: allocation.busyMillis,
+      ...(this.heapSamples.length === 0 ? {} : { heapSamples: this.heapSamples })
     }
   }
 }

@@ -57,11 +57,20 @@ export const buildScripts = async (): Promise<void> => {
 /** The path of a script built by `buildScripts`. */
 export const scriptPath = (name: ScriptName): string => join(cacheDirectory("scripts"), `${name}.mjs`)
 
-/** Forks a script built by `buildScripts`; it exits by itself after `maxSeconds`. */
-export const forkScript = (name: ScriptName, maxSeconds: number, args: ReadonlyArray<string> = []): ChildProcess =>
+/**
+ * Forks a script built by `buildScripts`; it exits by itself after `maxSeconds`. `nodeFlags` are
+ * added to the flags Node was started with (the heap run passes `--expose-gc`).
+ */
+export const forkScript = (
+  name: ScriptName,
+  maxSeconds: number,
+  args: ReadonlyArray<string> = [],
+  nodeFlags: ReadonlyArray<string> = []
+): ChildProcess =>
   fork(scriptPath(name), ["--max-seconds", String(maxSeconds), ...args], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
-    serialization: "json"
+    serialization: "json",
+    ...(nodeFlags.length === 0 ? {} : { execArgv: [...process.execArgv, ...nodeFlags] })
   })
 
 /**

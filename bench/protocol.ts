@@ -25,7 +25,13 @@ export const Scenario = Schema.Struct({
   /** Stop early (and report fewer requests) when the measured part runs this long. */
   maxMillis: Schema.Int,
   /** When set, the parent switches the server to this fixed window before the scenario runs. */
-  rateLimit: Schema.optional(RateLimitMode)
+  rateLimit: Schema.optional(RateLimitMode),
+  /**
+   * When set (the heap run), the measured calls run in batches of this many; before the first and
+   * after each batch, with no call in flight, the client forces a full collection and records the
+   * heap used (the client process must run with `--expose-gc`).
+   */
+  heapSampleEvery: Schema.optional(Schema.Int)
 })
 export type Scenario = typeof Scenario.Type
 
@@ -35,6 +41,16 @@ export const ClientSetup = Schema.TaggedStruct("Setup", {
   orgUrl: Schema.String
 })
 export type ClientSetup = typeof ClientSetup.Type
+
+/** Heap used after a forced full collection, with no call in flight, after `calls` measured calls. */
+export const HeapSample = Schema.Struct({
+  calls: Schema.Int,
+  heapUsedBytes: Schema.Number,
+  rssBytes: Schema.Number,
+  /** Since the start of the measured part. */
+  atMillis: Schema.Number
+})
+export type HeapSample = typeof HeapSample.Type
 
 /** The measured part of one scenario in one client process. */
 export const ScenarioResult = Schema.Struct({
@@ -50,7 +66,17 @@ export const ScenarioResult = Schema.Struct({
   /** Client CPU (user + system) over the measured part, in microseconds. */
   cpuMicros: Schema.Number,
   p50Millis: Schema.Number,
-  p99Millis: Schema.Number
+  p99Millis: Schema.Number,
+  /** V8 heap bytes allocated over the measured part (bench/allocation.ts says how and its limits). */
+  allocatedBytes: Schema.Number,
+  /** Main-thread garbage collection time over the measured part, in microseconds. */
+  gcMicros: Schema.Number,
+  /** Garbage collections over the measured part. */
+  gcCount: Schema.Int,
+  /** The main thread's busy (event loop active) time over the measured part, in milliseconds. */
+  busyMillis: Schema.Number,
+  /** The heap samples, when the scenario asked for them (`heapSampleEvery`). */
+  heapSamples: Schema.optional(Schema.Array(HeapSample))
 })
 export type ScenarioResult = typeof ScenarioResult.Type
 

@@ -1,11 +1,14 @@
 /**
  * The benchmark suite: raw `undici.request` (the floor), Okta's official Node SDK and this client
- * (over `NodeHttpClient.layerUndici` and over `FetchHttpClient`), each in its own process, against
- * one fake Okta in its own process on 127.0.0.1. Ratios are taken against the floor in the same
- * round; figures are medians over rounds.
+ * (on its lean `OktaUndici` layer, over `NodeHttpClient.layerUndici` and over `FetchHttpClient`),
+ * each in its own process, against one fake Okta in its own process on 127.0.0.1. Ratios are taken
+ * against the floor (and the official SDK) in the same round; figures are medians over rounds. The
+ * report ends with one PASS/FAIL line per target of issue 15 (`issueVerdicts`), and gives bytes
+ * allocated per call and the GC share per client (bench/allocation.ts).
  *
- * `npm run bench` runs the full suite; `npm run bench -- --help` lists the options. With `--write`
- * the results replace the generated part of BENCHMARKS.md.
+ * `npm run bench` runs the full suite; `npm run bench -- --only heap` the 1,000,000-call heap run;
+ * `npm run bench -- --help` lists the options. With `--write` the results replace the generated
+ * part of BENCHMARKS.md.
  */
 import { spawn } from "node:child_process"
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
@@ -30,6 +33,7 @@ import {
   type ClientMessage,
   type ClientName,
   decodeClientMessage,
+  type HeapSample,
   decodeServerMessage,
   type ParentMessage,
   type RateLimitMode,
@@ -56,9 +60,37 @@ export interface BenchOptions {
     readonly rounds: number
   } | undefined
   readonly keepalive?: { readonly sessions: ReadonlyArray<number> } | undefined
+  /** The heap run: many calls of one client, heap used after a full collection sampled between batches. */
+  readonly heap?: HeapOptions | undefined
   /** The fake Okta sends Session bodies chunked, without Content-Length. */
   readonly chunked?: boolean | undefined
   readonly log: (line: string) => void
+}
+
+/** The heap run (`--only heap`): `calls` calls at `concurrency`, sampled every `sampleEvery` calls. */
+export interface HeapOptions {
+  readonly client: ClientName
+  readonly operation: Scenario["operation"]
+  readonly concurrency: number
+  readonly calls: number
+  readonly warmup: number
+  readonly sampleEvery: number
+  /** Samples taken before this many calls are left out of the slope (JIT, pools and caches settle). */
+  readonly settleCalls: number
+}
+
+/**
+ * The heap run of issue 15: 1,000,000 calls at 64 on the lean layer. Not part of the default run
+ * (it takes several minutes); `npm run bench -- --only heap`.
+ */
+export const heapDefaults: HeapOptions = {
+  client: "effect-lean",
+  operation: "get",
+  concurrency: 64,
+  calls: 1_000_000,
+  warmup: 20_000,
+  sampleEvery: 50_000,
+  settleCalls: 100_000
 }
 
 /** The full suite. */
@@ -116,6 +148,36 @@ export interface ThroughputRow {
   readonly serverCpuShare: number
   /** TCP connections opened per round, warm-up included (median): more than the concurrency means sockets are not reused. */
   readonly connections: number
+  /** p50 ÷ the floor's p50, per round, median. */
+  readonly p50VsFloor: number
+  /** rps ÷ the official SDK's rps in the same round, median (NaN when the SDK did not run). */
+  readonly rpsVsSdk: number
+  /** V8 heap bytes allocated per call (bench/allocation.ts says how, and what it leaves out), median. */
+  readonly bytesPerCall: number
+  /** Main-thread GC pauses as a share of the main thread's busy time (bench/allocation.ts), median. */
+  readonly gcShare: number
+}
+
+/** The heap run: the samples, the slope after the settling calls, and whether the heap stayed flat. */
+export interface HeapRow {
+  readonly client: ClientName
+  readonly operation: Scenario["operation"]
+  readonly concurrency: number
+  readonly calls: number
+  readonly failed: number
+  readonly firstFailure: string | undefined
+  readonly wallSeconds: number
+  readonly cpuMicrosPerCall: number
+  readonly bytesPerCall: number
+  readonly gcShare: number
+  /** Main-thread GC pauses as a share of the run's wall time (less inflated than `gcShare` on a busy machine). */
+  readonly gcWallShare: number
+  readonly samples: ReadonlyArray<HeapSample>
+  readonly settleCalls: number
+  /** Least-squares slope of heap used over calls, samples from `settleCalls` on, in bytes per call. */
+  readonly slopeBytesPerCall: number
+  /** Heap used at the last sample minus at the first sample from `settleCalls` on. */
+  readonly growthBytes: number
 }
 
 /** The rate-limited scenario for one client, medians over rounds. */
@@ -156,6 +218,7 @@ export interface BenchReport {
   readonly rateLimit: ReadonlyArray<RateLimitRow>
   readonly coldStart: ReadonlyArray<ColdStartRow>
   readonly keepalive: ReadonlyArray<KeepaliveResult>
+  readonly heap?: HeapRow | undefined
 }
 
 const machineFacts = (): MachineFacts => ({
@@ -213,9 +276,9 @@ class FakeOkta {
 class ClientProcess {
   private constructor(readonly channel: Channel<ClientMessage, ParentMessage>, readonly client: ClientName) {}
 
-  static async start(client: ClientName, orgUrl: string, maxSeconds: number): Promise<ClientProcess> {
+  static async start(client: ClientName, orgUrl: string, maxSeconds: number, nodeFlags: ReadonlyArray<string> = []): Promise<ClientProcess> {
     const channel = new Channel<ClientMessage, ParentMessage>(
-      forkScript("client", maxSeconds),
+      forkScript("client", maxSeconds, [], nodeFlags),
       decodeClientMessage,
       `client ${client}`
     )
@@ -251,6 +314,8 @@ interface Measured {
 
 const rpsOf = (result: ScenarioResult): number => result.succeeded / (result.wallMillis / 1000)
 const cpuPerRequestOf = (result: ScenarioResult): number => result.cpuMicros / Math.max(1, result.succeeded + result.failed)
+const bytesPerCallOf = (result: ScenarioResult): number => result.allocatedBytes / Math.max(1, result.succeeded + result.failed)
+const gcShareOf = (result: ScenarioResult): number => result.busyMillis > 0 ? result.gcMicros / 1000 / result.busyMillis : Number.NaN
 
 const runThroughput = async (
   options: BenchOptions,
@@ -282,7 +347,9 @@ const runThroughput = async (
           options.log(
             `round ${round + 1} ${scenario.name} ${clientProcess.client}: ${rpsOf(result).toFixed(0)} rps, p99 ${
               result.p99Millis.toFixed(2)
-            } ms, ${cpuPerRequestOf(result).toFixed(0)} µs CPU/req, server CPU ${(serverCpuShare * 100).toFixed(0)}%, ${connections} new connections`
+            } ms, ${cpuPerRequestOf(result).toFixed(0)} µs CPU/req, ${(bytesPerCallOf(result) / 1024).toFixed(1)} KiB/req allocated, GC ${
+              (gcShareOf(result) * 100).toFixed(0)
+            }% of busy time, server CPU ${(serverCpuShare * 100).toFixed(0)}%, ${connections} new connections`
           )
         }
         await clientProcess.stop()
@@ -301,9 +368,16 @@ const runThroughput = async (
         )
         return floor === undefined ? [] : [{
           rps: rpsOf(entry.result) / rpsOf(floor.result),
+          p50: entry.result.p50Millis / floor.result.p50Millis,
           p99: entry.result.p99Millis / floor.result.p99Millis,
           cpu: cpuPerRequestOf(entry.result) / cpuPerRequestOf(floor.result)
         }]
+      })
+      const vsSdk = mine.flatMap((entry) => {
+        const sdk = measured.find((other) =>
+          other.round === entry.round && other.result.scenario === scenario.name && other.result.client === "okta-sdk"
+        )
+        return sdk === undefined ? [] : [rpsOf(entry.result) / rpsOf(sdk.result)]
       })
       rows.push({
         scenario: scenario.name,
@@ -319,7 +393,11 @@ const runThroughput = async (
         failed: mine.reduce((sum, entry) => sum + entry.result.failed, 0),
         firstFailure: mine.find((entry) => entry.result.firstFailure !== undefined)?.result.firstFailure,
         serverCpuShare: median(mine.map((entry) => entry.serverCpuShare)),
-        connections: median(mine.map((entry) => entry.connections))
+        connections: median(mine.map((entry) => entry.connections)),
+        p50VsFloor: median(ratios.map((ratio) => ratio.p50)),
+        rpsVsSdk: median(vsSdk),
+        bytesPerCall: median(mine.map((entry) => bytesPerCallOf(entry.result))),
+        gcShare: median(mine.map((entry) => gcShareOf(entry.result)))
       })
     }
   }
@@ -423,6 +501,76 @@ const runColdStarts = async (options: BenchOptions, server: FakeOkta): Promise<R
   })
 }
 
+/** Least-squares slope of `y` over `x`; NaN with fewer than two distinct `x`. */
+export const slope = (points: ReadonlyArray<{ readonly x: number; readonly y: number }>): number => {
+  if (points.length < 2) return Number.NaN
+  const meanX = points.reduce((sum, point) => sum + point.x, 0) / points.length
+  const meanY = points.reduce((sum, point) => sum + point.y, 0) / points.length
+  let covariance = 0
+  let variance = 0
+  for (const point of points) {
+    covariance += (point.x - meanX) * (point.y - meanY)
+    variance += (point.x - meanX) ** 2
+  }
+  return variance === 0 ? Number.NaN : covariance / variance
+}
+
+/** The heap samples of one run, summarised: slope and growth from `settleCalls` on. */
+export const heapRowOf = (setup: HeapOptions, result: ScenarioResult): HeapRow => {
+  const samples = result.heapSamples ?? []
+  const settled = samples.filter((sample) => sample.calls >= setup.settleCalls)
+  const first = settled[0]
+  const last = settled[settled.length - 1]
+  return {
+    client: setup.client,
+    operation: setup.operation,
+    concurrency: setup.concurrency,
+    calls: result.succeeded + result.failed,
+    failed: result.failed,
+    firstFailure: result.firstFailure,
+    wallSeconds: result.wallMillis / 1000,
+    cpuMicrosPerCall: cpuPerRequestOf(result),
+    bytesPerCall: bytesPerCallOf(result),
+    gcShare: gcShareOf(result),
+    gcWallShare: result.wallMillis > 0 ? result.gcMicros / 1000 / result.wallMillis : Number.NaN,
+    samples,
+    settleCalls: setup.settleCalls,
+    slopeBytesPerCall: slope(settled.map((sample) => ({ x: sample.calls, y: sample.heapUsedBytes }))),
+    growthBytes: first === undefined || last === undefined ? Number.NaN : last.heapUsedBytes - first.heapUsedBytes
+  }
+}
+
+/**
+ * The heap run: one client process started with `--expose-gc`, `calls` calls in batches of
+ * `sampleEvery`, the heap used after forced full collections between batches (no call in flight).
+ */
+const runHeap = async (
+  setup: HeapOptions,
+  server: FakeOkta,
+  maxSeconds: number,
+  log: (line: string) => void
+): Promise<HeapRow> => {
+  const clientProcess = await ClientProcess.start(setup.client, server.orgUrl, maxSeconds, ["--expose-gc"])
+  try {
+    const scenario: Scenario = {
+      name: `heap ${setup.operation} c=${setup.concurrency}`,
+      operation: setup.operation,
+      concurrency: setup.concurrency,
+      requests: setup.calls,
+      warmup: setup.warmup,
+      // Bounded: a run slower than this stops early and reports the calls it made.
+      maxMillis: 1_200_000,
+      heapSampleEvery: setup.sampleEvery
+    }
+    log(`heap run: ${setup.calls.toLocaleString("en-US")} calls of ${setup.client} ${scenario.name}, a sample every ${setup.sampleEvery.toLocaleString("en-US")}`)
+    const row = heapRowOf(setup, await clientProcess.run(scenario))
+    log(`heap run: ${row.calls} calls in ${row.wallSeconds.toFixed(0)} s, slope ${row.slopeBytesPerCall.toFixed(3)} bytes per call`)
+    return row
+  } finally {
+    await clientProcess.stop()
+  }
+}
+
 /** Runs what `options` asks for and returns the figures. Every child process is stopped before it returns. */
 export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
   const machine = machineFacts()
@@ -439,7 +587,8 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
     const coldStart = await runColdStarts(options, server)
     const keepalive = options.keepalive === undefined ? [] : await runKeepalive(options.keepalive.sessions, options.log)
     if (options.keepalive !== undefined) await runKeepaliveStoreBench({ sessions: Math.max(...options.keepalive.sessions) }, options.log)
-    return { chunked: options.chunked === true, machine, machineAfter: machineFacts(), throughput, rateLimit, coldStart, keepalive }
+    const heap = options.heap === undefined ? undefined : await runHeap(options.heap, server, maxSeconds, options.log)
+    return { chunked: options.chunked === true, machine, machineAfter: machineFacts(), throughput, rateLimit, coldStart, keepalive, heap }
   } finally {
     await server.stop()
     removeRunDirectory()
@@ -462,19 +611,32 @@ export const formatMarkdown = (report: BenchReport): string => {
     lines.push(
       `### Throughput and latency${report.chunked ? " (Session bodies chunked, no Content-Length)" : ""}`,
       "",
-      "| scenario | client | rps | rps ÷ floor | p50 ms | p99 ms | p99 ÷ floor | client CPU µs/req | CPU ÷ floor | fake Okta CPU | connections | failed |",
-      "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+      "| scenario | client | rps | rps ÷ floor | p50 ms | p99 ms | p99 ÷ floor | client CPU µs/req | CPU ÷ floor | KiB allocated/req | GC % of busy time | fake Okta CPU | connections | failed |",
+      "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
     )
     for (const row of report.throughput) {
       lines.push(
         `| ${row.scenario} | ${row.client} | ${fixed(row.rps, 0)} | ${ratio(row.rpsVsFloor)} | ${fixed(row.p50Millis, 2)} | ${
           fixed(row.p99Millis, 2)
-        } | ${ratio(row.p99VsFloor)} | ${fixed(row.cpuMicrosPerRequest, 0)} | ${ratio(row.cpuVsFloor)} | ${
-          fixed(row.serverCpuShare * 100, 0)
-        }% | ${row.connections} | ${row.failed} |`
+        } | ${ratio(row.p99VsFloor)} | ${fixed(row.cpuMicrosPerRequest, 0)} | ${ratio(row.cpuVsFloor)} | ${fixed(row.bytesPerCall / 1024, 1)} | ${
+          fixed(row.gcShare * 100, 0)
+        }% | ${fixed(row.serverCpuShare * 100, 0)}% | ${row.connections} | ${row.failed} |`
       )
     }
     lines.push("")
+    lines.push(...formatIssueTable(report))
+  }
+  if (report.heap !== undefined) lines.push(...formatHeap(report.heap))
+  const issue = issueVerdicts(report)
+  if (issue.length > 0) {
+    lines.push(
+      "### Issue 15 verdicts",
+      "",
+      "Ratios are taken against raw undici (and the official SDK) in the same round, then the median over rounds.",
+      "",
+      ...issue.map(formatVerdict),
+      ""
+    )
   }
   const [firstRateLimit] = report.rateLimit
   if (firstRateLimit !== undefined) {
@@ -523,8 +685,185 @@ export const formatMarkdown = (report: BenchReport): string => {
     }
     lines.push("")
   }
-  lines.push("### Targets", "", ...targets(report).map((target) => `- ${target.met ? "met" : "**missed**"}: ${target.text}`), "")
+  const other = targets(report)
+  if (other.length > 0) {
+    lines.push(
+      "### Targets of the first benchmark brief",
+      "",
+      ...other.map((target) => `- ${target.met ? "met" : "**missed**"}: ${target.text}`),
+      ""
+    )
+  }
   return lines.join("\n")
+}
+
+/** The scenarios issue 15 sets targets on, by name. */
+export const issueScenarios = { get: "get c=64", refresh: "refresh c=64", latency: "get c=1" } as const
+
+/** The clients of the issue's table, in its order, with what each is. */
+const issueClients: ReadonlyArray<{ readonly client: ClientName; readonly label: string }> = [
+  { client: "undici", label: "raw `undici.request` + `JSON.parse`" },
+  { client: "okta-sdk", label: "@okta/okta-sdk-nodejs" },
+  { client: "effect-lean", label: "this client, lean layer (`OktaUndici`)" },
+  { client: "effect-undici", label: "this client over `NodeHttpClient.layerUndici`" },
+  { client: "effect-fetch", label: "this client over `FetchHttpClient`" }
+]
+
+/** The table of issue 15: CPU per call, rps and p50 at C=1, each beside its ratio in the same round. */
+const formatIssueTable = (report: BenchReport): ReadonlyArray<string> => {
+  const find = (scenario: string, client: ClientName) =>
+    report.throughput.find((row) => row.scenario === scenario && row.client === client)
+  const present = issueClients.filter(({ client }) => report.throughput.some((row) => row.client === client))
+  if (present.length === 0) return []
+  const rounds = Math.max(0, ...report.throughput.map((row) => row.rounds))
+  const lines = [
+    `### Issue 15: the hot path (medians over ${rounds} round${rounds === 1 ? "" : "s"}, ratios to raw undici in the same round)`,
+    "",
+    "| client | get c=64 CPU µs/call | × raw | rps × raw | rps × okta-sdk | refresh c=64 CPU µs/call | × raw | rps × raw | rps × okta-sdk | get c=1 p50 ms | × raw | KiB allocated/call (get c=64) | GC % of busy time (get c=64) |",
+    "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+  ]
+  for (const { client, label } of present) {
+    const get = find(issueScenarios.get, client)
+    const refresh = find(issueScenarios.refresh, client)
+    const latency = find(issueScenarios.latency, client)
+    const load = (row: ThroughputRow | undefined) =>
+      row === undefined
+        ? "n/a | n/a | n/a | n/a"
+        : `${fixed(row.cpuMicrosPerRequest, 0)} | ${ratio(row.cpuVsFloor)} | ${ratio(row.rpsVsFloor)} | ${ratio(row.rpsVsSdk)}`
+    lines.push(
+      `| ${label} | ${load(get)} | ${load(refresh)} | ${latency === undefined ? "n/a | n/a" : `${fixed(latency.p50Millis, 2)} | ${ratio(latency.p50VsFloor)}`} | ${
+        get === undefined ? "n/a" : fixed(get.bytesPerCall / 1024, 1)
+      } | ${get === undefined ? "n/a" : `${fixed(get.gcShare * 100, 0)}%`} |`
+    )
+  }
+  lines.push("")
+  return lines
+}
+
+/** Heap used after a full collection counts as flat when it grows by at most this many bytes per call. */
+export const flatHeapBytesPerCall = 1
+
+const formatHeap = (row: HeapRow): ReadonlyArray<string> => [
+  `### Heap: ${row.calls.toLocaleString("en-US")} calls, ${row.operation} c=${row.concurrency}, ${row.client}`,
+  "",
+  `Heap used after forced full collections between batches (no call in flight); ${fixed(row.wallSeconds, 0)} s, ${
+    fixed(row.cpuMicrosPerCall, 0)
+  } µs CPU/call, ${fixed(row.bytesPerCall / 1024, 1)} KiB allocated/call, GC pauses ${fixed(row.gcShare * 100, 0)}% of busy time and ${
+    fixed(row.gcWallShare * 100, 0)
+  }% of wall time, ${row.failed} failed${
+    row.firstFailure === undefined ? "" : ` (first: ${row.firstFailure.split("\n")[0] ?? ""})`
+  }.`,
+  "",
+  "| calls | heap used MiB | RSS MiB | s since start |",
+  "|--:|--:|--:|--:|",
+  ...row.samples.map((sample) =>
+    `| ${sample.calls.toLocaleString("en-US")} | ${fixed(sample.heapUsedBytes / 1024 ** 2, 2)} | ${fixed(sample.rssBytes / 1024 ** 2, 0)} | ${
+      fixed(sample.atMillis / 1000, 1)
+    } |`
+  ),
+  "",
+  `Slope from ${row.settleCalls.toLocaleString("en-US")} calls on (least squares): ${fixed(row.slopeBytesPerCall, 3)} bytes per call; growth over that part ${
+    fixed(row.growthBytes / 1024, 0)
+  } KiB.`,
+  ""
+]
+
+/** One verdict of issue 15. */
+export interface Verdict {
+  readonly pass: boolean
+  /** What is judged, e.g. "get c=64 effect-lean: CPU per call". */
+  readonly subject: string
+  /** The measured figure as text, e.g. "1.85×". */
+  readonly measured: string
+  /** The target as text, e.g. "≤ 2.00×". */
+  readonly target: string
+  /** The figures behind the ratio. */
+  readonly detail: string
+}
+
+/** `- PASS subject: measured (target …; detail)`; the smoke test checks this shape. */
+export const formatVerdict = (verdict: Verdict): string =>
+  `- ${verdict.pass ? "PASS" : "FAIL"} ${verdict.subject}: ${verdict.measured} (target ${verdict.target}; ${verdict.detail})`
+
+/**
+ * Each target of issue 15 against the report: on the lean layer, get and refresh at C=64 spend at
+ * most 2.0× raw undici's CPU per call and reach at least 0.5× its rps and 2× the official SDK's, and
+ * get at C=1 has a p50 at most 1.3× raw undici's; over `FetchHttpClient` and over a user-supplied
+ * `@effect/platform` client (`NodeHttpClient.layerUndici`) the CPU per call is at most 2.6× raw
+ * undici's; the heap run's heap stays flat. A target whose figures were not measured is a FAIL.
+ */
+export const issueVerdicts = (report: BenchReport): ReadonlyArray<Verdict> => {
+  const verdicts: Array<Verdict> = []
+  const find = (scenario: string, client: ClientName) =>
+    report.throughput.find((row) => row.scenario === scenario && row.client === client)
+  const atMost = (value: number, limit: number) => Number.isFinite(value) && value <= limit
+  const atLeast = (value: number, limit: number) => Number.isFinite(value) && value >= limit
+  if (report.throughput.length > 0) {
+    const floorOf = (scenario: string) => find(scenario, "undici")
+    for (const scenario of [issueScenarios.get, issueScenarios.refresh]) {
+      const floor = floorOf(scenario)
+      const sdk = find(scenario, "okta-sdk")
+      const lean = find(scenario, "effect-lean")
+      const cpu = lean?.cpuVsFloor ?? Number.NaN
+      verdicts.push({
+        pass: atMost(cpu, 2.0),
+        subject: `${scenario} effect-lean: CPU per call vs raw undici`,
+        measured: ratio(cpu),
+        target: "≤ 2.00×",
+        detail: `${fixed(lean?.cpuMicrosPerRequest ?? Number.NaN, 0)} µs vs ${fixed(floor?.cpuMicrosPerRequest ?? Number.NaN, 0)} µs`
+      })
+      const rps = lean?.rpsVsFloor ?? Number.NaN
+      verdicts.push({
+        pass: atLeast(rps, 0.5),
+        subject: `${scenario} effect-lean: rps vs raw undici`,
+        measured: ratio(rps),
+        target: "≥ 0.50×",
+        detail: `${fixed(lean?.rps ?? Number.NaN, 0)} vs ${fixed(floor?.rps ?? Number.NaN, 0)} rps`
+      })
+      const vsSdk = lean?.rpsVsSdk ?? Number.NaN
+      verdicts.push({
+        pass: atLeast(vsSdk, 2.0),
+        subject: `${scenario} effect-lean: rps vs okta-sdk`,
+        measured: ratio(vsSdk),
+        target: "≥ 2.00×",
+        detail: `${fixed(lean?.rps ?? Number.NaN, 0)} vs ${fixed(sdk?.rps ?? Number.NaN, 0)} rps`
+      })
+      for (const client of ["effect-undici", "effect-fetch"] as const) {
+        const row = find(scenario, client)
+        const value = row?.cpuVsFloor ?? Number.NaN
+        verdicts.push({
+          pass: atMost(value, 2.6),
+          subject: `${scenario} ${client}: CPU per call vs raw undici`,
+          measured: ratio(value),
+          target: "≤ 2.60×",
+          detail: `${fixed(row?.cpuMicrosPerRequest ?? Number.NaN, 0)} µs vs ${fixed(floor?.cpuMicrosPerRequest ?? Number.NaN, 0)} µs`
+        })
+      }
+    }
+    const floor = floorOf(issueScenarios.latency)
+    const lean = find(issueScenarios.latency, "effect-lean")
+    const p50 = lean?.p50VsFloor ?? Number.NaN
+    verdicts.push({
+      pass: atMost(p50, 1.3),
+      subject: `${issueScenarios.latency} effect-lean: p50 vs raw undici`,
+      measured: ratio(p50),
+      target: "≤ 1.30×",
+      detail: `${fixed(lean?.p50Millis ?? Number.NaN, 3)} ms vs ${fixed(floor?.p50Millis ?? Number.NaN, 3)} ms`
+    })
+  }
+  const heap = report.heap
+  if (heap !== undefined) {
+    verdicts.push({
+      pass: atMost(heap.slopeBytesPerCall, flatHeapBytesPerCall) && heap.failed === 0,
+      subject: `heap ${heap.operation} c=${heap.concurrency} ${heap.client}: heap used after GC, slope`,
+      measured: `${fixed(heap.slopeBytesPerCall, 3)} B/call`,
+      target: `≤ ${fixed(flatHeapBytesPerCall, 2)} B/call`,
+      detail: `${heap.calls.toLocaleString("en-US")} calls, ${heap.failed} failed, growth ${fixed(heap.growthBytes / 1024, 0)} KiB from ${
+        heap.settleCalls.toLocaleString("en-US")
+      } calls on`
+    })
+  }
+  return verdicts
 }
 
 /** Each target of the issue, checked against the report. */
@@ -571,11 +910,13 @@ export const targets = (report: BenchReport): ReadonlyArray<{ readonly met: bool
   return checks
 }
 
-const startMarker = "<!-- bench:results:start -->"
-const endMarker = "<!-- bench:results:end -->"
-
-/** Replaces the generated part of BENCHMARKS.md (between the markers) with `markdown`. */
-const writeResults = (markdown: string): void => {
+/**
+ * Replaces a generated part of BENCHMARKS.md (between `<!-- bench:PART:start -->` and
+ * `<!-- bench:PART:end -->`) with `markdown`: `results` for the suite, `heap` for the heap run.
+ */
+const writeResults = (markdown: string, part: "results" | "heap" = "results"): void => {
+  const startMarker = `<!-- bench:${part}:start -->`
+  const endMarker = `<!-- bench:${part}:end -->`
   const path = benchFile("../BENCHMARKS.md")
   const current = existsSync(path) ? readFileSync(path, "utf8") : `# Benchmarks\n\n${startMarker}\n${endMarker}\n`
   const start = current.indexOf(startMarker)
@@ -587,10 +928,13 @@ const writeResults = (markdown: string): void => {
 const usage = `npm run bench -- [options]
   --rounds N          rounds of the throughput scenarios (default ${defaultOptions.rounds})
   --scale X           multiply request counts by X (default 1)
-  --only LIST         comma-separated parts: throughput,ratelimit,coldstart,keepalive (default all)
+  --only LIST         comma-separated parts: throughput,ratelimit,coldstart,keepalive (default all of
+                      these) and heap (not in the default: ${heapDefaults.calls.toLocaleString("en-US")} calls of ${heapDefaults.client} at c=${heapDefaults.concurrency},
+                      heap used after GC sampled every ${heapDefaults.sampleEvery.toLocaleString("en-US")} calls; several minutes)
   --clients LIST      comma-separated clients (default ${defaultOptions.clients.join(",")})
   --chunked           the fake Okta sends Session bodies chunked, without Content-Length
-  --write             replace the generated part of BENCHMARKS.md with the results
+  --write             replace the generated part of BENCHMARKS.md with the results (the heap run
+                      has its own part)
   --profile CLIENT OPERATION CONCURRENCY REQUESTS
                       instead: run one client under node --cpu-prof, print its top frames
                       and keep the profile as ./bench-CLIENT-OPERATION-CONCURRENCY.cpuprofile
@@ -661,6 +1005,15 @@ const main = async (argv: ReadonlyArray<string>): Promise<void> => {
       : undefined,
     coldStart: only.has("coldstart") ? defaultOptions.coldStart : undefined,
     keepalive: only.has("keepalive") ? defaultOptions.keepalive : undefined,
+    heap: only.has("heap")
+      ? {
+        ...heapDefaults,
+        calls: scaled(heapDefaults.calls),
+        warmup: scaled(heapDefaults.warmup),
+        sampleEvery: scaled(heapDefaults.sampleEvery),
+        settleCalls: scaled(heapDefaults.settleCalls)
+      }
+      : undefined,
     chunked: argv.includes("--chunked")
   }
   const report = await runBench(options)
@@ -668,7 +1021,11 @@ const main = async (argv: ReadonlyArray<string>): Promise<void> => {
   process.stdout.write(`${markdown}\n`)
   const jsonPath = value("--json")
   if (jsonPath !== undefined) writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`)
-  if (argv.includes("--write")) writeResults(markdown)
+  if (argv.includes("--write")) {
+    const heapOnly = report.heap !== undefined && report.throughput.length === 0 && report.rateLimit.length === 0 &&
+      report.coldStart.length === 0 && report.keepalive.length === 0
+    writeResults(markdown, heapOnly ? "heap" : "results")
+  }
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
