@@ -67,7 +67,7 @@ const encodeCreateRequest = Schema.encodeSync(Schema.parseJson(CreateSessionRequ
  *
  * `Effect.withSpan` without a captured stack trace rather than `Effect.fn`: `Effect.fn` makes an
  * `Error` (a stack capture) on every call for the span's `code.stacktrace`, about 12 µs of CPU per
- * call at concurrency 64 (3.5 % of the profile, bench/notes/hotpath-steps.md step 2). A failed call's
+ * call at concurrency 64 (3.5 % of the profile, BENCHMARKS.md, "Hot path steps", step 2). A failed call's
  * span still ends with its `Cause`, and `error.type` says what failed.
  */
 const clientSpan: Tracer.SpanOptions = { kind: "client", captureStackTrace: false }
