@@ -36,6 +36,7 @@ import { maxTimerMillis } from "../../options/optionSchemas.js"
 import { makeLocalLimiters } from "./localLimiters.js"
 import { KeepaliveBudgetRedisError } from "./redisError.js"
 import type { RedisBudgetSettings } from "./redisOptions.js"
+import { makeRedisShare } from "./redisShare.js"
 import { parseRedisUrl } from "./redisUrl.js"
 import { type Budget, budgetKey, type KeepaliveBudgetService } from "./service.js"
 
@@ -64,7 +65,10 @@ const describeError = (cause: unknown, password: string | undefined): string => 
   return password === undefined || password === "" ? text : text.split(password).join("***")
 }
 
-/** Builds the fleet budget in the current scope; `setting` names where the URL came from. */
+/**
+ * Builds the fleet budget in the current scope, with the `RateLimitShare` of the client throttles
+ * beside it (redisShare.ts); `setting` names where the URL came from.
+ */
 export const makeRedisBudget = (settings: RedisBudgetSettings, setting: string) =>
   Effect.gen(function*() {
     const target = parseRedisUrl(Redacted.value(settings.url))
@@ -232,5 +236,7 @@ export const makeRedisBudget = (settings: RedisBudgetSettings, setting: string) 
     }).pipe(Effect.withSpan("KeepaliveBudgetRedis.pausedUntil"))
 
     const service: KeepaliveBudgetService = { take, pause, pausedUntil }
-    return service
+    // the client throttles' share of spent windows, over the same control connection (redisShare.ts)
+    const share = yield* makeRedisShare({ control, prefix: settings.prefix, where }).pipe(Effect.mapError(unreachable))
+    return { budget: service, share }
   })
