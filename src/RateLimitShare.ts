@@ -35,13 +35,17 @@ export {
  *
  * @example
  * ```ts
- * import { Effect, Layer } from "effect"
- * import { OktaConfig, OktaHttpClient, RateLimitShare } from "effect-okta-sessions"
+ * import { Effect, type Layer } from "effect"
+ * import { RateLimitShare, Sessions, Session } from "effect-okta-sessions"
  *
- * // two client layers (two orgs' credentials over one org, say): a 429 met by one holds both
- * declare const first: Layer.Layer<OktaHttpClient.OktaHttpClient>
- * declare const second: Layer.Layer<OktaHttpClient.OktaHttpClient>
- * const both = Layer.provide(Layer.merge(first, second), RateLimitShare.layerMemory)
+ * // two client layers of one org (two credentials, say), each built where the share is in context:
+ * // a 429 met through one holds the other's calls of that family until the reset
+ * declare const first: Layer.Layer<Sessions.Sessions>
+ * declare const second: Layer.Layer<Sessions.Sessions>
+ * const get = Effect.flatMap(Sessions.Sessions, (sessions) => sessions.getSession(Session.SessionId.make("102Ke7cvc3uT0iOo4J1Fd4tSA")))
+ * const program = Effect.all([Effect.provide(get, first), Effect.provide(get, second)]).pipe(
+ *   Effect.provide(RateLimitShare.layerMemory)
+ * )
  * ```
  * @since 0.3.0
  * @category tags

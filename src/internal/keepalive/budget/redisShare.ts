@@ -6,8 +6,9 @@
  * reconnects and subscribes again after an outage. No poll, nothing per request.
  *
  * Redis lost: windows published meanwhile (here or elsewhere) are not delivered, and each throttle
- * keeps its own view, learned from its own answers, as without a share; one warning per outage and
- * one info line when the subscription is back. Pub/sub keeps nothing, so a process that starts
+ * keeps its own view, learned from its own answers, as without a share; one warning per outage for
+ * the layer (shared with the budget's: whichever notices first warns, the other logs at info) and one
+ * info line when the subscription is back. Pub/sub keeps nothing, so a process that starts
  * (or comes back) after a window was published does not learn it: it meets that window's first
  * answer itself (a 429 at most), and publishes nothing new for it.
  */
@@ -28,16 +29,22 @@ const SpentWindowJson = Schema.parseJson(Schema.Struct({
 const decodeWindow = Schema.decodeUnknownOption(SpentWindowJson)
 const encodeWindow = Schema.encodeSync(SpentWindowJson)
 
+/** Whether the current outage has had its warning (shared with the budget: one warning per outage for the layer). */
+export interface OutageNotice {
+  warned: boolean
+}
+
 /** What the share needs of the budget: its control connection (connected), its prefix, and words for its logs. */
 export interface RedisShareContext {
   readonly control: Redis
   readonly prefix: string
   /** `host:port`, for the log lines. */
   readonly where: string
+  readonly outage: OutageNotice
 }
 
 /** Builds the share in the current scope; fails with the subscription's error when Redis does not take it at start. */
-export const makeRedisShare = ({ control, prefix, where }: RedisShareContext) =>
+export const makeRedisShare = ({ control, outage, prefix, where }: RedisShareContext) =>
   Effect.gen(function*() {
     const channel = `${prefix}spent`
     const { subscribe, tell } = makeListeners()
@@ -51,14 +58,15 @@ export const makeRedisShare = ({ control, prefix, where }: RedisShareContext) =>
     subscriber.on("close", () => {
       if (closing || lost) return
       lost = true
-      Runtime.runFork(runtime)(Effect.logWarning(
-        `RateLimitShare (KeepaliveBudgetRedis): Redis at ${where} lost; spent windows are not shared until it is back, ` +
-          "each client throttle keeps its own view meanwhile"
-      ))
+      const message = `RateLimitShare (KeepaliveBudgetRedis): Redis at ${where} lost; spent windows are not shared until it is back, ` +
+        "each client throttle keeps its own view meanwhile"
+      Runtime.runFork(runtime)(outage.warned ? Effect.logInfo(message) : Effect.logWarning(message))
+      outage.warned = true
     })
     subscriber.on("ready", () => {
       if (!lost) return
       lost = false
+      outage.warned = false
       Runtime.runFork(runtime)(Effect.logInfo(`RateLimitShare (KeepaliveBudgetRedis): Redis at ${where} is back; spent windows are shared again`))
     })
     subscriber.on("message", (from: string, text: string) => {
