@@ -67,7 +67,13 @@ export const makeRedisShare = ({ control, outage, prefix, where }: RedisShareCon
       if (!lost) return
       lost = false
       outage.warned = false
-      Runtime.runFork(runtime)(Effect.logInfo(`RateLimitShare (KeepaliveBudgetRedis): Redis at ${where} is back; spent windows are shared again`))
+      // "ready" comes before ioredis's own resubscription is answered: the line waits for a subscribe of ours
+      subscriber.subscribe(channel).then(
+        () => Runtime.runFork(runtime)(Effect.logInfo(`RateLimitShare (KeepaliveBudgetRedis): Redis at ${where} is back; spent windows are shared again`)),
+        () => {
+          // lost again before the answer: its "close" tells it
+        }
+      )
     })
     subscriber.on("message", (from: string, text: string) => {
       if (from !== channel) return
