@@ -12,10 +12,21 @@
  * 500 ms) and none is queued while disconnected. The pause is kept locally meanwhile and written
  * to Redis when it is back. At start, Redis must answer within `connectTimeout` (default 5 s).
  *
+ * The same layers provide the client throttles' `RateLimitShare`: a window a client layer's
+ * throttle finds spent (a 429, or Remaining 0) is published on the channel `<prefix>spent` (Redis
+ * pub/sub, one `PUBLISH` per family and window, not waited for) and applied by the throttles of every
+ * process on that Redis and prefix, as if each had met the answer: their calls of that family hold
+ * until the reset, or fail fast with `TooManyRequests` when a 429 spent it and the call documents
+ * 429. Windows arrive by push on a connection of their own; nothing runs per request. Redis lost:
+ * spent windows are not shared until it is back, each throttle keeps its own view (no defect, no
+ * wait); one warning per outage. Pub/sub keeps nothing: a process started after a window was
+ * published does not learn it.
+ *
  * @since 0.3.0
  */
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { InvalidOptions } from "./InvalidOptions.js"
@@ -23,6 +34,7 @@ import { makeRedisBudget } from "./internal/keepalive/budget/redisBudget.js"
 import type { KeepaliveBudgetRedisError } from "./internal/keepalive/budget/redisError.js"
 import { decodeRedisBudgetOptions, type RedisBudgetOptions } from "./internal/keepalive/budget/redisOptions.js"
 import { KeepaliveBudget } from "./KeepaliveBudget.js"
+import { RateLimitShare } from "./RateLimitShare.js"
 
 export {
   /**
@@ -49,11 +61,12 @@ export const urlSetting = "OKTA_KEEPALIVE_REDIS_URL"
 
 const make = (options: RedisBudgetOptions, setting: string) =>
   Effect.flatMap(decodeRedisBudgetOptions(options), (settings) => makeRedisBudget(settings, setting)).pipe(
+    Effect.map(({ budget, share }) => Context.add(Context.make(KeepaliveBudget, budget), RateLimitShare, share)),
     Effect.withSpan("KeepaliveBudgetRedis.layer")
   )
 
 /**
- * The fleet budget on the Redis at `url`. Fails with `KeepaliveBudgetRedisError` (setting `url`)
+ * The fleet budget on the Redis at `url`, and the client throttles' `RateLimitShare` on it. Fails with `KeepaliveBudgetRedisError` (setting `url`)
  * when the URL is not a Redis URL or Redis does not answer at start, and with `InvalidOptions` for
  * options that cannot work.
  *
@@ -73,11 +86,11 @@ const make = (options: RedisBudgetOptions, setting: string) =>
  */
 export const layer = (
   options: RedisBudgetOptions
-): Layer.Layer<KeepaliveBudget, KeepaliveBudgetRedisError | InvalidOptions> =>
-  Layer.scoped(KeepaliveBudget, make(options, "url"))
+): Layer.Layer<KeepaliveBudget | RateLimitShare, KeepaliveBudgetRedisError | InvalidOptions> =>
+  Layer.scopedContext(make(options, "url"))
 
 /**
- * The fleet budget on the Redis at `OKTA_KEEPALIVE_REDIS_URL` (`Config.redacted`), with the key
+ * The fleet budget and the `RateLimitShare` on the Redis at `OKTA_KEEPALIVE_REDIS_URL` (`Config.redacted`), with the key
  * prefix from `OKTA_KEEPALIVE_REDIS_PREFIX` when set. Its `KeepaliveBudgetRedisError` names
  * `OKTA_KEEPALIVE_REDIS_URL`.
  *
@@ -85,10 +98,9 @@ export const layer = (
  * @category layers
  */
 export const layerConfig: Layer.Layer<
-  KeepaliveBudget,
+  KeepaliveBudget | RateLimitShare,
   KeepaliveBudgetRedisError | InvalidOptions | ConfigError.ConfigError
-> = Layer.scoped(
-  KeepaliveBudget,
+> = Layer.scopedContext(
   Effect.flatMap(
     Config.all({ url: Config.redacted(urlSetting), prefix: Config.option(Config.string("OKTA_KEEPALIVE_REDIS_PREFIX")) }),
     ({ prefix, url }) => make(prefix._tag === "Some" ? { url, prefix: prefix.value } : { url }, urlSetting)

@@ -137,6 +137,20 @@ export * as KeepaliveBudget from "./KeepaliveBudget.js"
 
 /**
 
+ * The client throttle's view of a spent rate-limit window, shared by several client layers (in
+ * process here; across processes with `effect-okta-sessions/KeepaliveBudgetRedis`).
+
+ *
+
+ * @since 0.3.0
+
+ * @category modules
+
+ */
+export * as RateLimitShare from "./RateLimitShare.js"
+
+/**
+
  * The one error of options that cannot work.
 
  *

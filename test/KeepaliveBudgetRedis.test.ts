@@ -4,8 +4,6 @@
  * end); a Redis server of the test's own is killed mid-run and started again on the same port;
  * a bad or closed URL at start is a typed error naming the setting, without the password.
  */
-import { spawn, type ChildProcess } from "node:child_process"
-import { createServer } from "node:net"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, ConfigProvider, Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Scope } from "effect"
 import { FakeOkta, OktaEmulator } from "effect-okta-sessions/testing"
@@ -14,6 +12,7 @@ import * as KeepaliveBudgetRedis from "effect-okta-sessions/KeepaliveBudgetRedis
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { KeepaliveStore } from "effect-okta-sessions"
 import { Redis } from "ioredis"
+import { freePort, startRedis, stopRedis } from "./redisServer.js"
 import { measurePauseAcross, measureTwoWorkers, oneInstance, Org, startKeepalive, twoInstances, waitUntil } from "./budgetScenarios.js"
 
 const sharedUrl = Redacted.make("redis://127.0.0.1:6379")
@@ -46,45 +45,6 @@ const keysUnder = (port: number, prefix: string) =>
       redis.disconnect()
     }
   })
-
-/** A port nothing listens on (bound once by the OS, then freed). */
-const freePort = Effect.promise(() =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-)
-
-/** Starts `redis-server` on `port` (no persistence) and waits until it answers. */
-const startRedis = (port: number) =>
-  Effect.gen(function*() {
-    const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-      stdio: "ignore"
-    })
-    const probe = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
-    probe.on("error", () => {})
-    for (let tries = 0; tries < 100; tries++) {
-      const up = yield* Effect.promise(() => probe.connect().then(() => probe.ping()).then(() => true, () => false))
-      if (up) break
-      yield* Effect.sleep("50 millis")
-    }
-    probe.disconnect()
-    return child
-  })
-
-const stopRedis = (child: ChildProcess) =>
-  Effect.promise(() =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve()
-      child.once("exit", () => resolve())
-      child.kill("SIGKILL")
-    })
-  )
 
 describe("KeepaliveBudgetRedis (Redis at 127.0.0.1:6379)", () => {
   it.scopedLive("two Keepalives at share 0.5 together stay within 0.5 of the budget", () => {

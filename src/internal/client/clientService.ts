@@ -2,7 +2,7 @@
  * The `OktaHttpClient` service over a transport: the throttle, the request timeout's shared timer,
  * the secrets to scrub, one `Effect.retry` schedule for the retries after a failed first attempt
  * (see OktaHttpClient.ts for what a call does), and each call's `CallObservation` (span attributes,
- * events, metrics). Both layers (over the platform's `HttpClient`, over undici) build it here.
+ * events, metrics), and the throttle's `RateLimitShare` when one is in context. Both layers (over the platform's `HttpClient`, over undici) build it here.
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -16,6 +16,7 @@ import type { OktaConfig } from "../../OktaConfig.js"
 import type { ExecuteError, OktaHttpClient, OktaRequest, OktaResponse } from "../../OktaHttpClient.js"
 import type * as OktaError from "../../OktaError.js"
 import * as RateLimit from "../../RateLimit.js"
+import { RateLimitShare } from "../../RateLimitShare.js"
 import type { Authorizer } from "./authorizer.js"
 import { CallObservation, serverAttributes } from "./callObservation.js"
 import * as DeadlineSweeper from "./deadlineSweeper.js"
@@ -35,8 +36,14 @@ export const makeService = (
   authorizer: Authorizer
 ): Effect.Effect<OktaHttpClient.Service, never, Scope.Scope> =>
   Effect.gen(function*() {
+    // A `RateLimitShare` in context when the layer is built: the throttle shares its spent windows through it.
+    const share = yield* Effect.serviceOption(RateLimitShare)
     const throttle = Option.isSome(config.throttle)
-      ? yield* Throttle.make(config.throttle.value, { maxResetWaitMillis: Duration.toMillis(RateLimit.maxResetWait) })
+      ? yield* Throttle.make(
+        config.throttle.value,
+        { maxResetWaitMillis: Duration.toMillis(RateLimit.maxResetWait) },
+        Option.getOrUndefined(share)
+      )
       : undefined
     const sweeper = Option.isSome(config.requestTimeout)
       ? yield* DeadlineSweeper.make(Duration.toMillis(config.requestTimeout.value))

@@ -11,13 +11,21 @@
  * - otherwise waits for the window's end (plus pad and jitter), which is never further than the
  *   Reset ceiling (`RateLimit.maxResetWait`); a wait that would pass the call's deadline fails at
  *   once instead.
+ *
+ * With a `RateLimitShare` (RateLimitShare.ts), a window this throttle learns is spent is published
+ * once (per family and window, and again when a 429 follows a Remaining 0), and the windows the
+ * other sharers publish are applied to this throttle's budgets as if it had met their answers
+ * (`WindowBudget.applyShared`). A call that fits its window does not touch the share: the only cost
+ * on the hot path is one comparison in `observe`, and only for a throttle that has a share.
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
+import type * as Scope from "effect/Scope"
 import { RateLimitHeaders, type ThrottleSettings } from "../../RateLimit.js"
 import { makeClockOffset } from "./clockOffset.js"
 import { makeFifoPermits } from "./fifoPermits.js"
+import type { RateLimitShareService } from "./rateLimitShare.js"
 import { sleepMillis } from "./longSleep.js"
 import * as WindowBudget from "./windowBudget.js"
 
@@ -75,9 +83,13 @@ export interface ThrottleLimits {
   readonly maxResetWaitMillis: number
 }
 
-/** Builds a throttle with the given settings. */
-export const make = (settings: ThrottleSettings, limits: ThrottleLimits): Effect.Effect<Throttle> =>
-  Effect.sync(() => {
+/** Builds a throttle with the given settings; with a `share`, subscribed to it until the scope closes. */
+export const make = (
+  settings: ThrottleSettings,
+  limits: ThrottleLimits,
+  share: RateLimitShareService | undefined
+): Effect.Effect<Throttle, never, Scope.Scope> =>
+  Effect.suspend(() => {
     const withPermit = makeFifoPermits(settings.maxConcurrency)
     const budgets = new Map<string, WindowBudget.WindowBudget>()
     const offset = makeClockOffset()
@@ -160,6 +172,8 @@ export const make = (settings: ThrottleSettings, limits: ThrottleLimits): Effect
       offset.learn(answer.rateLimit.serverDateMillis, nowMillis)
       const budget = budgetOf(family)
       const learned = WindowBudget.learn(budget, offset, answer, nowMillis, learnSettings)
+      // only an answer that taught something can spend a window; an unusable Reset teaches nothing
+      if (share !== undefined && budget.spentBy !== undefined && learned === "learned") return publishSpent(family, budget)
       if (learned !== "unusable reset" || budget.warnedUnusableReset) return undefined
       budget.warnedUnusableReset = true
       return Effect.logWarning(
@@ -168,5 +182,31 @@ export const make = (settings: ThrottleSettings, limits: ThrottleLimits): Effect
       )
     }
 
-    return { run, observe }
+    /** The publish of a spent window not shared yet (the share's publish does not wait for its backend), else `undefined`. */
+    const publishSpent = (family: string, budget: WindowBudget.WindowBudget): Effect.Effect<void> | undefined => {
+      const by429 = budget.spentBy?.status === 429
+      const key = WindowBudget.spentKey(budget.resetEpochSeconds, by429)
+      if (share === undefined || key <= budget.sharedKey || budget.resetAtMillis === Infinity) return undefined
+      budget.sharedKey = key
+      return share.publish({
+        family,
+        limit: budget.limit,
+        resetEpochSeconds: budget.resetEpochSeconds,
+        endsAtMillis: budget.resetAtMillis,
+        by429
+      })
+    }
+
+    const throttle: Throttle = { run, observe }
+    if (share === undefined) return Effect.succeed(throttle)
+    return Effect.as(
+      share.subscribe((window) =>
+        Effect.clockWith((clock) =>
+          Effect.sync(() => {
+            WindowBudget.applyShared(budgetOf(window.family), window, clock.unsafeCurrentTimeMillis(), limits.maxResetWaitMillis)
+          })
+        )
+      ),
+      throttle
+    )
   })

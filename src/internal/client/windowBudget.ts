@@ -4,7 +4,7 @@
  * answer. Fibers of one JavaScript thread update it between two steps of an effect, so a plain
  * object is enough; every read and write is synchronous.
  */
-import type * as Headers from "@effect/platform/Headers"
+import * as Headers from "@effect/platform/Headers"
 import type { RateLimitHeaders } from "../../RateLimit.js"
 import type { ClockOffset } from "./clockOffset.js"
 import { classifyReset } from "./resetWait.js"
@@ -32,6 +32,8 @@ export interface WindowBudget {
   spentBy: SpentAnswer | undefined
   /** Whether an unusable Reset of this family has been logged already (once per family). */
   warnedUnusableReset: boolean
+  /** The newest spent window shared (published or applied), as `spentKey`; -1 before any. */
+  sharedKey: number
 }
 
 /** A family's budget before any answer: nothing known, nothing held. */
@@ -42,7 +44,8 @@ export const makeWindowBudget = (): WindowBudget => ({
   resetAtMillis: Infinity,
   inFlight: 0,
   spentBy: undefined,
-  warnedUnusableReset: false
+  warnedUnusableReset: false,
+  sharedKey: -1
 })
 
 /** How long a held call waits when the budget is spent and the next reset is not yet known. */
@@ -65,6 +68,54 @@ export const reserve = (budget: WindowBudget, nowMillis: number): number => {
     return 0
   }
   return budget.resetAtMillis === Infinity ? unknownResetPollMillis : budget.resetAtMillis - nowMillis
+}
+
+/**
+ * Orders the spent windows a throttle shares: a later window first, then a 429 before a Remaining 0
+ * of the same window (a 429 makes the others' calls that document 429 fail fast).
+ */
+export const spentKey = (resetEpochSeconds: number, by429: boolean): number => resetEpochSeconds * 2 + (by429 ? 1 : 0)
+
+/** A window another throttle found spent, as `applyShared` takes it. */
+export interface SharedSpent {
+  readonly limit: number
+  readonly resetEpochSeconds: number
+  /** When the window ends, in epoch milliseconds (the publisher's estimate). */
+  readonly endsAtMillis: number
+  readonly by429: boolean
+}
+
+/**
+ * Applies a window another throttle found spent, at `nowMillis`: its Remaining becomes 0 until its
+ * end, placed no later than `nowMillis + maxResetWaitMillis`; a 429 leaves an answer that says so
+ * (its `X-Rate-Limit-*` headers, no body), so that calls documenting 429 fail fast with it. A window
+ * older than the one this budget knows, or already over, teaches nothing. Returns whether it applied.
+ */
+export const applyShared = (budget: WindowBudget, shared: SharedSpent, nowMillis: number, maxResetWaitMillis: number): boolean => {
+  const key = spentKey(shared.resetEpochSeconds, shared.by429)
+  if (key <= budget.sharedKey || shared.resetEpochSeconds < budget.resetEpochSeconds) return false
+  const endsAt = Math.min(shared.endsAtMillis, nowMillis + maxResetWaitMillis)
+  if (!(endsAt > nowMillis)) return false
+  budget.sharedKey = key
+  const answer: SpentAnswer = {
+    status: shared.by429 ? 429 : 200,
+    headers: Headers.fromInput({
+      ...(shared.limit > 0 ? { "x-rate-limit-limit": String(shared.limit) } : {}),
+      "x-rate-limit-remaining": "0",
+      "x-rate-limit-reset": String(shared.resetEpochSeconds)
+    }),
+    body: undefined
+  }
+  if (shared.resetEpochSeconds > budget.resetEpochSeconds || budget.resetAtMillis === Infinity) {
+    budget.resetEpochSeconds = shared.resetEpochSeconds
+    budget.resetAtMillis = endsAt
+    if (shared.limit > 0) budget.limit = shared.limit
+  } else {
+    budget.resetAtMillis = Math.min(budget.resetAtMillis, endsAt)
+  }
+  budget.remaining = 0
+  if (budget.spentBy === undefined || (shared.by429 && budget.spentBy.status !== 429)) budget.spentBy = answer
+  return true
 }
 
 /** Settings of `learn`, in milliseconds. */

@@ -36,6 +36,7 @@ import { maxTimerMillis } from "../../options/optionSchemas.js"
 import { makeLocalLimiters } from "./localLimiters.js"
 import { KeepaliveBudgetRedisError } from "./redisError.js"
 import type { RedisBudgetSettings } from "./redisOptions.js"
+import { makeRedisShare, type OutageNotice } from "./redisShare.js"
 import { parseRedisUrl } from "./redisUrl.js"
 import { type Budget, budgetKey, type KeepaliveBudgetService } from "./service.js"
 
@@ -64,7 +65,10 @@ const describeError = (cause: unknown, password: string | undefined): string => 
   return password === undefined || password === "" ? text : text.split(password).join("***")
 }
 
-/** Builds the fleet budget in the current scope; `setting` names where the URL came from. */
+/**
+ * Builds the fleet budget in the current scope, with the `RateLimitShare` of the client throttles
+ * beside it (redisShare.ts); `setting` names where the URL came from.
+ */
 export const makeRedisBudget = (settings: RedisBudgetSettings, setting: string) =>
   Effect.gen(function*() {
     const target = parseRedisUrl(Redacted.value(settings.url))
@@ -130,6 +134,8 @@ export const makeRedisBudget = (settings: RedisBudgetSettings, setting: string) 
     let lostAt = Number.NEGATIVE_INFINITY
     let relinked = Deferred.unsafeMake<void>(FiberId.none)
     const pauseKey = `${settings.prefix}pause`
+    /** Whether this outage has had its warning, from the budget or from the share: one per outage for the layer. */
+    const outage: OutageNotice = { warned: false }
 
     /** Whether Redis can be asked now: not lost, and the control connection up. */
     const reachable = () => link !== undefined && control.status === "ready"
@@ -160,6 +166,7 @@ export const makeRedisBudget = (settings: RedisBudgetSettings, setting: string) 
         )
         if (candidate === undefined) continue
         link = candidate
+        outage.warned = false
         const now = yield* Clock.currentTimeMillis
         yield* Effect.logInfo(`KeepaliveBudgetRedis: Redis at ${where} is back after ${Math.round((now - lostAt) / 100) / 10} s; the fleet budget is used again`)
         yield* writePause(localPause)
@@ -177,10 +184,11 @@ export const makeRedisBudget = (settings: RedisBudgetSettings, setting: string) 
         relinked = Deferred.unsafeMake<void>(FiberId.none)
         return Effect.gen(function*() {
           lostAt = yield* Clock.currentTimeMillis
-          yield* Effect.logWarning(
-            `KeepaliveBudgetRedis: Redis at ${where} lost (${describeError(cause, target.right.password)}); ` +
-              `taking from a local limiter at 1/${settings.expectedProcesses} of the budget until it is back`
-          )
+          // one warning per outage for the layer: the share (redisShare.ts) may have given it already
+          const message = `KeepaliveBudgetRedis: Redis at ${where} lost (${describeError(cause, target.right.password)}); ` +
+            `taking from a local limiter at 1/${settings.expectedProcesses} of the budget until it is back`
+          yield* outage.warned ? Effect.logInfo(message) : Effect.logWarning(message)
+          outage.warned = true
           yield* Effect.forkIn(closeLink(lost), layerScope)
           yield* Effect.forkIn(relink, layerScope)
         })
@@ -232,5 +240,7 @@ export const makeRedisBudget = (settings: RedisBudgetSettings, setting: string) 
     }).pipe(Effect.withSpan("KeepaliveBudgetRedis.pausedUntil"))
 
     const service: KeepaliveBudgetService = { take, pause, pausedUntil }
-    return service
+    // the client throttles' share of spent windows, over the same control connection (redisShare.ts)
+    const share = yield* makeRedisShare({ control, prefix: settings.prefix, where, outage }).pipe(Effect.mapError(unreachable))
+    return { budget: service, share }
   })
