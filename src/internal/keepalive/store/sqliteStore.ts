@@ -22,7 +22,7 @@ import { netChanges } from "./netChanges.js"
 import { openStoreFile } from "./sqliteOpen.js"
 import { filenameSetting, storeError } from "./sqliteErrors.js"
 import type { SqliteStoreSettings } from "./sqliteOptions.js"
-import { readStoredRow } from "./sqliteRow.js"
+import { readStoredRow } from "./storedRow.js"
 import { invalidChange } from "./validChanges.js"
 
 const spanAttributes = { store: "sqlite" } as const

@@ -1,7 +1,8 @@
 /**
- * One row of the SQLite store's `sessions` table read back as a `StoredSession`, checked: a row that
- * does not have the expected shape (a file edited by something else) is `undefined`, which the
- * store reports as `Corrupt` instead of handing the worker a value that is not what its type says.
+ * One row of a SQL store's sessions table (SQLite or PostgreSQL: the same four columns) read back as
+ * a `StoredSession`, checked: a row that does not have the expected shape (a table edited by
+ * something else) is `undefined`, which the store reports as `Corrupt` instead of handing the worker
+ * a value that is not what its type says.
  *
  * The check is written out rather than a `Schema.is` of the whole row: on 200,000 rows that took
  * about 4-7 µs a row here against 0.4-1.5 µs for this one (the id still goes through the
