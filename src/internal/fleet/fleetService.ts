@@ -4,10 +4,14 @@
  * partition for its counters and sums them, `partitionStats` gives them one by one. A worker also
  * has `local` (what this process hosts and has counted) and `events` (its partitions' events).
  */
+import { AlreadyProcessingMessage, MailboxFull, PersistenceError } from "@effect/cluster/ClusterError"
 import type { Sharding } from "@effect/cluster/Sharding"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type { KeepaliveStoreError } from "../../KeepaliveStore.js"
 import type { Session, SessionId } from "../../Session.js"
@@ -22,6 +26,12 @@ import { shardGroup } from "./clusterRunner.js"
 export const callTimeout = Duration.seconds(60)
 /** Sessions per `Add` message. */
 const batchSize = 5_000
+
+/** What the cluster answers a call it could not deliver. */
+type ClusterCallError = MailboxFull | AlreadyProcessingMessage | PersistenceError
+
+const isClusterCallError = (error: unknown): error is ClusterCallError =>
+  error instanceof MailboxFull || error instanceof AlreadyProcessingMessage || error instanceof PersistenceError
 
 /** The fleet's counters: the partitions' sums, and the partitions themselves. */
 export interface FleetStats {
@@ -72,15 +82,36 @@ export const makeFleetService = (
     const ids = partitionEntityIds(sharding, partitions, shardGroup)
     const client = yield* sharding.makeClient(PartitionEntity)
     const entity = (partition: number) => client(ids[partition] ?? String(partition))
-    const bounded = <A, E>(partition: number, call: Effect.Effect<A, E>) =>
-      call.pipe(
+    /**
+     * One call to a partition, bounded by `callTimeout`. A call whose runner died answers with an
+     * interruption (the cluster interrupts requests to an unavailable runner): that, and a full
+     * mailbox, are retried every half second until the partition's new owner answers; Add, Remove
+     * and Stats are idempotent.
+     */
+    const bounded = <A, E>(partition: number, call: Effect.Effect<A, E | ClusterCallError>): Effect.Effect<A, E | KeepaliveFleetError> =>
+      Effect.exit(call).pipe(
+        Effect.flatMap((exit): Effect.Effect<A, E | ClusterCallError | KeepaliveFleetError> =>
+          Exit.isSuccess(exit) || !Cause.isInterruptedOnly(exit.cause)
+            ? exit
+            : Effect.fail(new KeepaliveFleetError({ reason: "Unavailable", detail: `partition ${partition}: its runner went away` }))
+        ),
+        Effect.mapError((error: E | ClusterCallError | KeepaliveFleetError): E | KeepaliveFleetError => {
+          if (error instanceof KeepaliveFleetError) return error
+          if (isClusterCallError(error)) {
+            return new KeepaliveFleetError({ reason: "Unavailable", detail: `partition ${partition}: ${error._tag}: ${error.message}` })
+          }
+          return error
+        }),
+        Effect.retry({
+          while: (error) => error instanceof KeepaliveFleetError,
+          schedule: Schedule.spaced(Duration.millis(500))
+        }),
         Effect.timeoutFail({
           duration: callTimeout,
-          onTimeout: () => new KeepaliveFleetError({ reason: "Timeout", detail: `partition ${partition} did not answer within ${Duration.format(callTimeout)}` })
+          onTimeout: () =>
+            new KeepaliveFleetError({ reason: "Timeout", detail: `partition ${partition} did not answer within ${Duration.format(callTimeout)}` })
         })
       )
-    const unavailable = (partition: number) => (error: { readonly _tag: string; readonly message: string }) =>
-      new KeepaliveFleetError({ reason: "Unavailable", detail: `partition ${partition}: ${error._tag}: ${error.message}` })
 
     const byPartition = <A>(items: Iterable<A>, idOf: (item: A) => SessionId) => {
       const groups = new Map<number, Array<A>>()
@@ -100,13 +131,7 @@ export const makeFleetService = (
           Effect.forEach(
             Array.from({ length: Math.ceil(group.length / batchSize) }, (_, i) => group.slice(i * batchSize, (i + 1) * batchSize)),
             (batch) =>
-              bounded(partition, entity(partition).Add({ sessions: batch })).pipe(
-                Effect.catchTags({
-                  MailboxFull: (e) => Effect.fail(unavailable(partition)(e)),
-                  AlreadyProcessingMessage: (e) => Effect.fail(unavailable(partition)(e)),
-                  PersistenceError: (e) => Effect.fail(unavailable(partition)(e))
-                })
-              )
+              bounded(partition, entity(partition).Add({ sessions: batch }))
           ),
         { concurrency: 4 }
       )
@@ -117,13 +142,7 @@ export const makeFleetService = (
       const counts = yield* Effect.forEach(
         byPartition(sessionIds, (id) => id),
         ([partition, group]) =>
-          bounded(partition, entity(partition).Remove({ sessionIds: group })).pipe(
-            Effect.catchTags({
-              MailboxFull: (e) => Effect.fail(unavailable(partition)(e)),
-              AlreadyProcessingMessage: (e) => Effect.fail(unavailable(partition)(e)),
-              PersistenceError: (e) => Effect.fail(unavailable(partition)(e))
-            })
-          ),
+          bounded(partition, entity(partition).Remove({ sessionIds: group })),
         { concurrency: 4 }
       )
       return counts.reduce((total, n) => total + n, 0)
@@ -132,13 +151,7 @@ export const makeFleetService = (
     const stats = Effect.forEach(
       Array.from({ length: partitions }, (_, partition) => partition),
       (partition) =>
-        bounded(partition, entity(partition).Stats()).pipe(
-          Effect.catchTags({
-            MailboxFull: (e) => Effect.fail(unavailable(partition)(e)),
-            AlreadyProcessingMessage: (e) => Effect.fail(unavailable(partition)(e)),
-            PersistenceError: (e) => Effect.fail(unavailable(partition)(e))
-          })
-        ),
+        bounded<PartitionStats, never>(partition, entity(partition).Stats()),
       { concurrency: "unbounded" }
     ).pipe(
       Effect.map((all): FleetStats => ({

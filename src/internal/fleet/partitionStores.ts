@@ -9,5 +9,9 @@ import type { KeepaliveStore } from "../../KeepaliveStore.js"
 /** The partitions' stores. */
 export class PartitionStores extends Context.Tag("effect-okta-sessions/internal/fleet/PartitionStores")<
   PartitionStores,
-  { readonly partition: (index: number, count: number) => KeepaliveStore.Service }
+  {
+    readonly partition: (index: number, count: number) => KeepaliveStore.Service
+    /** The partition (0 to `count - 1`) that owns a session. */
+    readonly partitionOf: (sessionId: string, count: number) => number
+  }
 >() {}
