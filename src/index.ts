@@ -123,6 +123,20 @@ export * as KeepaliveStore from "./KeepaliveStore.js"
 
 /**
 
+ * The keepalive's budget and 429 pause as a service that several Keepalives share (in-process
+ * here; across processes with `effect-okta-sessions/KeepaliveBudgetRedis`).
+
+ *
+
+ * @since 0.3.0
+
+ * @category modules
+
+ */
+export * as KeepaliveBudget from "./KeepaliveBudget.js"
+
+/**
+
  * The one error of options that cannot work.
 
  *

@@ -108,4 +108,14 @@ describe("the import graph", () => {
     expect([...packagesReachedFrom(new URL("../src/testing/index.ts", import.meta.url))]).not.toContain("undici")
     expect([...packagesReachedFrom(new URL("../src/OktaUndici.ts", import.meta.url))]).toContain("undici")
   })
+
+  it("loads neither ioredis nor @effect/experimental from the core; only KeepaliveBudgetRedis does", () => {
+    const fleet = (name: string) => name === "ioredis" || name.startsWith("@effect/experimental")
+    expect([...packagesReachedFrom(new URL("../src/index.ts", import.meta.url))].filter(fleet)).toEqual([])
+    expect([...packagesReachedFrom(new URL("../src/KeepaliveBudgetRedis.ts", import.meta.url))].filter(fleet).sort()).toEqual([
+      "@effect/experimental/RateLimiter",
+      "@effect/experimental/RateLimiter/Redis",
+      "ioredis"
+    ])
+  })
 })

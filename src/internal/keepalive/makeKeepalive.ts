@@ -12,13 +12,13 @@ import * as FiberSet from "effect/FiberSet"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
-import * as RateLimiter from "effect/RateLimiter"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { InvalidOptions } from "../../InvalidOptions.js"
 import { Change, KeepaliveStore, type KeepaliveStoreError, type StoredSession } from "../../KeepaliveStore.js"
 import type { Session, SessionId } from "../../Session.js"
 import { Sessions } from "../../Sessions.js"
+import { makeWorkerBudget } from "./budget/workerBudget.js"
 import type { Event } from "./event.js"
 import { LoadLeveler } from "./loadLeveler.js"
 import { makePlanner } from "./planner.js"
@@ -43,6 +43,7 @@ const makeState = (options: Options, store: KeepaliveStore.Service) =>
     const leveler = new LoadLeveler(yield* Clock.currentTimeMillis, settings.allowedRate)
     const state: WorkerState = {
       settings,
+      budget: yield* makeWorkerBudget(settings),
       records: new RefreshQueue<SessionId>(),
       leveler,
       plan: makePlanner(settings, leveler),
@@ -54,6 +55,7 @@ const makeState = (options: Options, store: KeepaliveStore.Service) =>
       kicks: yield* Queue.sliding<void>(settings.concurrency),
       restoredStale: new Map(),
       pausedUntil: Number.NEGATIVE_INFINITY,
+      sharedPauseSeen: Number.NEGATIVE_INFINITY,
       closing: false,
       claimed: 0,
       sleepingUntil: Number.NEGATIVE_INFINITY,
@@ -162,13 +164,12 @@ export const makeKeepalive = (
     }).pipe(Effect.withSpan("Keepalive.make"))
     const sessions = yield* Sessions
     const { settings } = state
-    const limiter = yield* RateLimiter.make({ limit: settings.limit, interval: settings.interval, algorithm: settings.algorithm })
     const span = yield* Effect.makeSpanScoped("Keepalive.worker", {
       root: true,
       attributes: { "okta.keepalive.concurrency": settings.concurrency, "okta.keepalive.allowed_rate": settings.allowedRate }
     })
     const inFlight = yield* FiberSet.make<void, never>()
-    const context = { state, sessions, limiter, inFlight, span }
+    const context = { state, sessions, inFlight, span }
     const scheduler = yield* Effect.forkScoped(Effect.interruptible(runScheduler(state)))
     // refresh outcomes on disk within a tick of each refresh (storeWriter.ts)
     const flusher = yield* Effect.forkScoped(Effect.interruptible(state.writer.runFlusher(settings.tick)))

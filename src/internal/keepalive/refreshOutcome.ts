@@ -90,6 +90,8 @@ const onThrottled = (state: WorkerState, attempt: Attempt, error: OktaError.TooM
     const { settings } = state
     const wait = throttleWait(error, now, settings.throttleFallback, settings.maxThrottle)
     state.pausedUntil = Math.max(state.pausedUntil, now + wait)
+    // a 429 seen by one sharer of the budget pauses them all
+    if (state.budget.shared !== undefined) yield* state.budget.shared.pause(state.pausedUntil)
     yield* state.reporter.throttled(attempt.sessionId, error, wait)
     // after the pause, or when the session becomes at risk if that is sooner; throttled again while
     // at risk, one last try just before the deadline (then `Expired`), never a try per tick

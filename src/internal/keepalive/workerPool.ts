@@ -10,8 +10,8 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
+import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
-import type * as RateLimiter from "effect/RateLimiter"
 import type * as Tracer from "effect/Tracer"
 import * as OktaError from "../../OktaError.js"
 import type { RefreshSessionError, Sessions } from "../../Sessions.js"
@@ -19,13 +19,12 @@ import { endpoints } from "../client/endpoints.js"
 import { maxTimerMillis } from "../options/optionSchemas.js"
 import type { RefreshResult } from "./hedge.js"
 import { type Attempt, settle } from "./refreshOutcome.js"
-import { nudgeFor, startable, untrack, type WorkerState } from "./workerState.js"
+import { nudgeFor, pauseEndsFor, startable, untrack, type WorkerState } from "./workerState.js"
 
 /** What a worker needs besides the shared state. */
 export interface WorkerContext {
   readonly state: WorkerState
   readonly sessions: Sessions.Service
-  readonly limiter: RateLimiter.RateLimiter
   /** Refreshes in flight, awaited on shutdown. */
   readonly inFlight: FiberSet.FiberSet<void, never>
   /** The worker's span, linked from every refresh span. */
@@ -79,7 +78,7 @@ const hedgedRefresh = (context: WorkerContext, job: Job) =>
     )
     const first = yield* Effect.fork(attempt)
     const second = yield* Effect.fork(
-      Deferred.await(hedgeNow).pipe(Effect.zipRight(reporter.hedged), Effect.zipRight(context.limiter(attempt)))
+      Deferred.await(hedgeNow).pipe(Effect.zipRight(reporter.hedged), Effect.zipRight(context.state.budget.take), Effect.zipRight(attempt))
     )
     inFlight.set(job.slot, {
       hedgeAt: now + hedgeAfter,
@@ -122,6 +121,24 @@ const refresh = (context: WorkerContext, job: Job) => {
   )
 }
 
+/**
+ * Takes on a pause another sharer of the budget published (bounded by this worker's `maxThrottle`
+ * from when it is first seen), and wakes the scheduler so that it looks again when the pause ends
+ * for the most urgent session. Read after the take, so a unit waited for during someone's 429 is
+ * not spent on a refresh.
+ */
+const honourSharedPause = (state: WorkerState, pausedUntil: Effect.Effect<Option.Option<number>>) =>
+  Effect.flatMap(pausedUntil, (shared) => {
+    if (Option.isNone(shared) || shared.value <= state.sharedPauseSeen) return Effect.void
+    state.sharedPauseSeen = shared.value
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const until = Math.min(shared.value, now + state.settings.maxThrottle)
+      if (until <= state.pausedUntil) return Effect.void
+      state.pausedUntil = until
+      return nudgeFor(state, pauseEndsFor(state))
+    })
+  })
+
 /** One worker's loop (runs until interrupted): wait for a startable session, then for the budget, then refresh. */
 export const runWorker = (context: WorkerContext): Effect.Effect<never> => {
   const { state } = context
@@ -129,7 +146,8 @@ export const runWorker = (context: WorkerContext): Effect.Effect<never> => {
     Effect.gen(function*() {
       while (startable(state, yield* Clock.currentTimeMillis) <= 0) yield* Queue.take(state.kicks)
       state.claimed++
-      yield* context.limiter(Effect.void).pipe(Effect.ensuring(Effect.sync(() => state.claimed--)))
+      yield* state.budget.take.pipe(Effect.ensuring(Effect.sync(() => state.claimed--)))
+      if (state.budget.shared !== undefined) yield* honourSharedPause(state, state.budget.shared.pausedUntil)
       const now = yield* Clock.currentTimeMillis
       const job = take(state, now)
       if (job === undefined) return

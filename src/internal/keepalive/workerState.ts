@@ -6,6 +6,7 @@
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
 import type { SessionId } from "../../Session.js"
+import type { WorkerBudget } from "./budget/workerBudget.js"
 import type { InFlightRegistry } from "./hedge.js"
 import type { LoadLeveler } from "./loadLeveler.js"
 import type { Plan, Planner } from "./planner.js"
@@ -17,6 +18,8 @@ import type { StoreWriter } from "./storeWriter.js"
 /** The shared state of one worker. */
 export interface WorkerState {
   readonly settings: Settings
+  /** The budget the workers take from, and the shared pause when there is one. */
+  readonly budget: WorkerBudget
   readonly records: RefreshQueue<SessionId>
   readonly leveler: LoadLeveler
   readonly plan: Planner
@@ -41,6 +44,11 @@ export interface WorkerState {
   readonly restoredStale: Map<SessionId, number>
   /** When the current 429 pause ends (epoch ms; in the past when none is on). */
   pausedUntil: number
+  /**
+   * The latest shared pause taken on (epoch ms, as published): each is bounded by `maxThrottle`
+   * once, when first seen, not again at every read.
+   */
+  sharedPauseSeen: number
   /** Set on shutdown: nothing new starts. */
   closing: boolean
   /** Workers waiting for the budget on behalf of a ready session. */
