@@ -1,8 +1,8 @@
 /**
  * The fleet demo (`npm run fleet`): starts the Okta emulator in this process on 127.0.0.1, seeds it
  * with sessions, starts `--workers` fleet worker processes (examples/fleetWorker.ts) against it with
- * PostgreSQL (a schema and cluster tables unique to the run) and, when `OKTA_KEEPALIVE_REDIS_URL`
- * or the default 127.0.0.1:6379 answers, one shared Redis budget (a key prefix unique to the run),
+ * PostgreSQL (a schema and cluster tables unique to the run) and one shared budget on Redis (a key
+ * prefix unique to the run; `--no-redis`: none),
  * adds the sessions from this process (a fleet client), SIGKILLs one worker in the middle and keeps
  * going. At the end it prints the same summary as `npm start`, the budget used in every rate-limit
  * window across the fleet (from the emulator's counters), the sessions moved and the failover time;
@@ -11,7 +11,8 @@
  *   npm run fleet -- --workers 3
  *   npm run fleet -- --workers 3 --sessions 5000 --duration 120 --idle-window 180
  *
- * PostgreSQL: `OKTA_KEEPALIVE_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`).
+ * PostgreSQL: `OKTA_KEEPALIVE_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`);
+ * Redis: `OKTA_KEEPALIVE_REDIS_URL` (default `redis://127.0.0.1:6379`).
  * Importing this file runs nothing; only running it as the main script does.
  */
 import * as Command from "@effect/cli/Command"
@@ -27,7 +28,7 @@ import * as CliProcess from "../src/internal/cli/cliProcess.js"
 import { formatSummary, type Summary } from "../src/internal/cli/keepaliveSummary.js"
 import { runCli } from "../src/internal/cli/runCli.js"
 import { formatTable } from "../src/internal/cli/table.js"
-import { dropPgState, runId, startWorker, type WorkerLine, type WorkerProcess } from "./fleetProcesses.js"
+import { dropPgState, dropRedisKeys, runId, startWorker, type WorkerLine, type WorkerProcess } from "./fleetProcesses.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 
@@ -71,6 +72,14 @@ const numberOf = (line: WorkerLine, key: string): number => {
   const value = line[key]
   return typeof value === "number" ? value : 0
 }
+
+/**
+ * The Keepalive budget that keeps the fleet within `share` of every 10-second window of the org:
+ * the shared budget is a token bucket, which lets a burst of one `limit` through on top of its
+ * rate, so a bucket of 10 s could put up to twice its limit into one window. Per second, at 90% of
+ * the org's rate, any 10-second window sees at most 9 + 0.9 = 9.9 seconds' worth.
+ */
+export const fleetBudget = (limitPer10s: number) => ({ limit: Math.max(1, Math.floor((limitPer10s / 10) * 0.9)), intervalMillis: 1000 })
 
 /** What the fleet did in the run, beside the summary. */
 export interface FleetReport {
@@ -144,8 +153,11 @@ export const runFleet = (options: FleetDemoOptions) =>
     const id = runId()
     const schema = `okta_fleet_${id}`
     const tablePrefix = `okta_fleet_${id}`
-    const redisPrefix = `okta-fleet-${id}`
+    const redisPrefix = `okta-fleet-${id}:`
     yield* Effect.addFinalizer(() => dropPgState(options.databaseUrl, schema, tablePrefix).pipe(Effect.ignore))
+    yield* Effect.addFinalizer(() =>
+      Option.match(options.redisUrl, { onNone: () => Effect.void, onSome: (url) => Effect.ignore(dropRedisKeys(url, redisPrefix)) })
+    )
     const seeded = yield* okta.seedSessions(options.sessions, { maxAge: Duration.times(options.idleWindow, 0.5) })
     yield* cli.writeOut(
       `emulator at ${emulator.url}: ${count(seeded.length)} sessions, idle window ${Duration.format(options.idleWindow)}, ` +
@@ -156,7 +168,7 @@ export const runFleet = (options: FleetDemoOptions) =>
     const keepalive = JSON.stringify({
       concurrency: 4,
       share: options.share,
-      budget: { limit: options.limitPer10s, intervalMillis: 10_000 }
+      budget: fleetBudget(options.limitPer10s)
     })
     const startOne = (index: number) =>
       Effect.flatMap(freePort, (port) =>
@@ -321,6 +333,7 @@ export const command = Command.make("fleet", {
   limit: integer("rate-limit", 1200, "the org's budget for /api/v1/sessions per 10-second window"),
   share: Options.float("share").pipe(Options.withDefault(0.5), Options.withDescription("the fleet's share of the budget")),
   partitions: integer("partitions", 16, "partitions of the tracked set"),
+  noRedis: Options.boolean("no-redis").pipe(Options.withDescription("no shared budget: each partition takes share / partitions")),
   killAt: Options.float("kill-at").pipe(Options.withDefault(0.4), Options.withDescription("SIGKILL one worker at this share of the duration (0: none)"))
 }, (options) =>
   Effect.gen(function*() {
@@ -335,7 +348,7 @@ export const command = Command.make("fleet", {
       partitions: options.partitions,
       killAt: options.killAt > 0 && options.workers > 1 ? Option.some(options.killAt) : Option.none(),
       databaseUrl: process.env["OKTA_KEEPALIVE_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test",
-      redisUrl: Option.fromNullable(process.env["OKTA_KEEPALIVE_REDIS_URL"]),
+      redisUrl: options.noRedis ? Option.none() : Option.some(process.env["OKTA_KEEPALIVE_REDIS_URL"] ?? "redis://127.0.0.1:6379"),
       workerCommand: [process.execPath, "--import", "tsx", "examples/fleetWorker.ts"]
     }).pipe(
       Effect.scoped,

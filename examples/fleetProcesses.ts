@@ -8,6 +8,7 @@
 import * as Reactivity from "@effect/experimental/Reactivity"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { Duration, Effect, Redacted } from "effect"
+import { Redis } from "ioredis"
 import { type ChildProcessByStdio, spawn } from "node:child_process"
 import type { Readable } from "node:stream"
 
@@ -101,3 +102,20 @@ export const dropPgState = (databaseUrl: string, schema: string, tablePrefix: st
     const tables = yield* sql<{ tablename: string }>`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE ${`${tablePrefix}\\_%`}`
     for (const { tablename } of tables) yield* sql.unsafe(`DROP TABLE IF EXISTS "${tablename}" CASCADE`)
   }).pipe(Effect.scoped, Effect.provide(Reactivity.layer))
+
+/** Deletes a run's Redis keys (every key under `prefix`). */
+export const dropRedisKeys = (url: string, prefix: string) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000 })),
+    (redis) =>
+      Effect.promise(async () => {
+        await redis.connect()
+        let cursor = "0"
+        do {
+          const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000)
+          cursor = next
+          if (keys.length > 0) await redis.del(...keys)
+        } while (cursor !== "0")
+      }),
+    (redis) => Effect.sync(() => redis.disconnect())
+  ).pipe(Effect.timeout("10 seconds"))

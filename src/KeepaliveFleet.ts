@@ -23,6 +23,7 @@ import { KeepaliveFleetError } from "./internal/fleet/fleetError.js"
 import { clientOnlyLayer, type FleetConnection, workerLayer } from "./internal/fleet/fleetLayers.js"
 import type { FleetOptions } from "./internal/fleet/fleetSettings.js"
 import { KeepaliveFleet } from "./internal/fleet/fleetTag.js"
+import type { KeepaliveBudgetRedisError } from "./KeepaliveBudgetRedis.js"
 import type { KeepaliveStoreError } from "./KeepaliveStore.js"
 import type { Sessions } from "./Sessions.js"
 
@@ -98,8 +99,10 @@ export {
 
 /**
  * A fleet worker process: joins the cluster as a runner at `runner.host:runner.port` and hosts the
- * partitions of the shards it owns, over `Sessions`. Start-up fails with a `KeepaliveStoreError`
- * `Unavailable` (setting `databaseUrl`) when PostgreSQL cannot be reached, with a
+ * partitions of the shards it owns, over `Sessions`; with `redisUrl`, on one shared budget and 429
+ * pause (`KeepaliveBudgetRedis`). Start-up fails with a `KeepaliveStoreError` `Unavailable` (setting
+ * `databaseUrl`) when PostgreSQL cannot be reached, with `KeepaliveBudgetRedisError` (setting
+ * `redisUrl`) when Redis does not answer, with a
  * `KeepaliveFleetError` when the cluster cannot start, and with `InvalidOptions` for options that
  * cannot work. Closing the layer's scope stops its partitions (their sessions stay in the store;
  * the other runners take them over).
@@ -121,8 +124,8 @@ export {
  */
 export const layer = (
   options: FleetOptions & FleetConnection
-): Layer.Layer<KeepaliveFleet, InvalidOptions | KeepaliveStoreError | KeepaliveFleetError, Sessions> =>
-  workerLayer(options, undefined)
+): Layer.Layer<KeepaliveFleet, InvalidOptions | KeepaliveStoreError | KeepaliveFleetError | KeepaliveBudgetRedisError, Sessions> =>
+  workerLayer(options)
 
 /**
  * A client of the fleet (a CLI, a web process): `add`, `remove` and `stats` reach the partitions'
@@ -142,15 +145,23 @@ const fromEnv = Config.all({
   host: Config.option(Config.string("OKTA_KEEPALIVE_RUNNER_HOST")),
   port: Config.option(Config.integer("OKTA_KEEPALIVE_RUNNER_PORT")),
   partitions: Config.option(Config.integer("OKTA_KEEPALIVE_PARTITIONS")),
-  tablePrefix: Config.option(Config.string("OKTA_KEEPALIVE_CLUSTER_PREFIX"))
+  tablePrefix: Config.option(Config.string("OKTA_KEEPALIVE_CLUSTER_PREFIX")),
+  redisUrl: Config.option(Config.redacted("OKTA_KEEPALIVE_REDIS_URL")),
+  redisPrefix: Config.option(Config.string("OKTA_KEEPALIVE_REDIS_PREFIX"))
 })
 
-const envNames = { databaseUrl: "OKTA_KEEPALIVE_DATABASE_URL", runnerPort: "OKTA_KEEPALIVE_RUNNER_PORT" }
+const envNames = {
+  databaseUrl: "OKTA_KEEPALIVE_DATABASE_URL",
+  runnerPort: "OKTA_KEEPALIVE_RUNNER_PORT",
+  redisUrl: "OKTA_KEEPALIVE_REDIS_URL"
+}
 
 const withEnv = (options: FleetOptions, env: Config.Config.Success<typeof fromEnv>): FleetOptions & FleetConnection => ({
   ...options,
   databaseUrl: env.databaseUrl,
   schema: Option.getOrUndefined(env.schema),
+  redisUrl: Option.getOrUndefined(env.redisUrl),
+  redisPrefix: Option.getOrUndefined(env.redisPrefix),
   runner: {
     host: Option.getOrElse(env.host, () => options.runner?.host),
     port: Option.getOrElse(env.port, () => options.runner?.port)
@@ -161,7 +172,8 @@ const withEnv = (options: FleetOptions, env: Config.Config.Success<typeof fromEn
 
 /**
  * `layer` configured from the environment: `OKTA_KEEPALIVE_DATABASE_URL` (required, a secret),
- * `OKTA_KEEPALIVE_DATABASE_SCHEMA`, `OKTA_KEEPALIVE_RUNNER_HOST`, `OKTA_KEEPALIVE_RUNNER_PORT`
+ * `OKTA_KEEPALIVE_DATABASE_SCHEMA`, `OKTA_KEEPALIVE_REDIS_URL` (a secret; the shared budget) and
+ * `OKTA_KEEPALIVE_REDIS_PREFIX`, `OKTA_KEEPALIVE_RUNNER_HOST`, `OKTA_KEEPALIVE_RUNNER_PORT`
  * (required for a worker), `OKTA_KEEPALIVE_PARTITIONS`, `OKTA_KEEPALIVE_CLUSTER_PREFIX`; the
  * environment wins over `options`. Start-up errors name the environment variable to fix.
  *
@@ -170,8 +182,11 @@ const withEnv = (options: FleetOptions, env: Config.Config.Success<typeof fromEn
  */
 export const layerConfig = (
   options: FleetOptions = {}
-): Layer.Layer<KeepaliveFleet, InvalidOptions | KeepaliveStoreError | KeepaliveFleetError | ConfigError.ConfigError, Sessions> =>
-  Layer.unwrapEffect(Effect.map(fromEnv, (env) => workerLayer(withEnv(options, env), undefined, envNames)))
+): Layer.Layer<
+  KeepaliveFleet,
+  InvalidOptions | KeepaliveStoreError | KeepaliveFleetError | KeepaliveBudgetRedisError | ConfigError.ConfigError,
+  Sessions
+> => Layer.unwrapEffect(Effect.map(fromEnv, (env) => workerLayer(withEnv(options, env), envNames)))
 
 /**
  * `layerClient` configured from the environment (the same names as `layerConfig`; the runner's

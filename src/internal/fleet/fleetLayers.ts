@@ -21,9 +21,11 @@ import type * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import { InvalidOptions } from "../../InvalidOptions.js"
 import type { KeepaliveStoreError } from "../../KeepaliveStore.js"
+import * as KeepaliveBudgetRedis from "../../KeepaliveBudgetRedis.js"
 import * as KeepaliveStorePg from "../../KeepaliveStorePg.js"
 import type { Sessions } from "../../Sessions.js"
 import { decodeSettings } from "../keepalive/settings.js"
+import { KeepaliveBudgetRedisError } from "../keepalive/budget/redisError.js"
 import { scrub } from "../keepalive/store/pgErrors.js"
 import { clientLayer, runnerLayer, shardingConfig } from "./clusterRunner.js"
 import { KeepaliveFleetError } from "./fleetError.js"
@@ -47,15 +49,38 @@ export interface FleetConnection {
   readonly databaseUrl: Redacted.Redacted<string>
   /** The schema of the store's tables (default `public`). */
   readonly schema?: string | undefined
+  /**
+   * The Redis of the shared budget (a secret): every partition of every process draws on one
+   * budget and one 429 pause (`KeepaliveBudgetRedis`). Without it each partition takes
+   * `share / partitions` of the budget on its own.
+   */
+  readonly redisUrl?: Redacted.Redacted<string> | undefined
+  /** The key prefix of the shared budget in Redis (default `KeepaliveBudgetRedis`'s). */
+  readonly redisPrefix?: string | undefined
 }
 
 /** The names of the settings in errors: the options' or the environment's. */
 export interface SettingNames {
   readonly databaseUrl: string
   readonly runnerPort: string
+  readonly redisUrl: string
 }
 
-const optionNames: SettingNames = { databaseUrl: "databaseUrl", runnerPort: "runner.port" }
+const optionNames: SettingNames = { databaseUrl: "databaseUrl", runnerPort: "runner.port", redisUrl: "redisUrl" }
+
+/**
+ * The shared budget on Redis, with the error naming `setting`. Each partition is one Keepalive that
+ * shares the budget, so while Redis is lost each falls back to `1 / partitions` of it
+ * (`expectedProcesses` counts the sharers): the fleet stays within its share during an outage.
+ */
+const redisBudget = (url: Redacted.Redacted<string>, prefix: string | undefined, partitions: number, setting: string) =>
+  KeepaliveBudgetRedis.layer({ url, prefix, expectedProcesses: partitions }).pipe(
+    Layer.mapError((error) =>
+      error._tag === "KeepaliveBudgetRedisError"
+        ? new KeepaliveBudgetRedisError({ setting, reason: error.reason, detail: error.detail })
+        : error
+    )
+  )
 
 /** How long connecting the cluster's pool may take at start. */
 const connectTimeout = Duration.seconds(5)
@@ -127,14 +152,13 @@ const serviceLayer = (settings: FleetSettings, local: LocalPartitions | undefine
   )
 
 /**
- * A fleet worker process: hosts the partitions of the shards it owns. `budget` is what makes the
- * partitions share one budget (a `KeepaliveBudget` layer), or `Layer.empty`.
+ * A fleet worker process: hosts the partitions of the shards it owns, on the shared budget when
+ * `redisUrl` is given.
  */
-export const workerLayer = <EB>(
+export const workerLayer = (
   options: FleetOptions & FleetConnection,
-  budget: Layer.Layer<never, EB> | undefined,
   names: SettingNames = optionNames
-): Layer.Layer<KeepaliveFleet, InvalidOptions | KeepaliveStoreError | KeepaliveFleetError | EB, Sessions> =>
+): Layer.Layer<KeepaliveFleet, InvalidOptions | KeepaliveStoreError | KeepaliveFleetError | KeepaliveBudgetRedisError, Sessions> =>
   Layer.unwrapScoped(Effect.gen(function*() {
     const settings = yield* decodeFleetOptions(options)
     const port = settings.port
@@ -143,6 +167,9 @@ export const workerLayer = <EB>(
     }
     const runner = `${settings.host}:${port}`
     const local = new LocalPartitions(runner, yield* PubSub.unbounded<FleetEvent>())
+    const budget = options.redisUrl === undefined
+      ? undefined
+      : redisBudget(options.redisUrl, options.redisPrefix, settings.partitions, names.redisUrl)
     const shared = budget !== undefined
     // without a shared budget each partition takes its part of the share, so the fleet stays within it
     const keepalive = shared ? settings.keepalive : {
