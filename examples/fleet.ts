@@ -163,11 +163,11 @@ export const runFleet = (options: FleetDemoOptions) =>
       `emulator at ${emulator.url}: ${count(seeded.length)} sessions, idle window ${Duration.format(options.idleWindow)}, ` +
         `rate limit ${count(options.limitPer10s)} per 10 s (the fleet uses ${Math.round(options.share * 100)}%), ` +
         `${options.workers} workers, ${options.partitions} partitions, schema ${schema}` +
-        `${Option.isSome(options.redisUrl) ? `, shared budget on Redis (prefix ${redisPrefix})` : ", no Redis: each partition takes its part of the share"}\n`
+        `${Option.isSome(options.redisUrl) ? `, shared budget on Redis (prefix ${redisPrefix})` : ", no Redis: each process has its own budget (share / workers)"}\n`
     )
     const keepalive = JSON.stringify({
       concurrency: 4,
-      share: options.share,
+      share: Option.isSome(options.redisUrl) ? options.share : options.share / options.workers,
       budget: fleetBudget(options.limitPer10s)
     })
     const startOne = (index: number) =>
@@ -333,7 +333,7 @@ export const command = Command.make("fleet", {
   limit: integer("rate-limit", 1200, "the org's budget for /api/v1/sessions per 10-second window"),
   share: Options.float("share").pipe(Options.withDefault(0.5), Options.withDescription("the fleet's share of the budget")),
   partitions: integer("partitions", 16, "partitions of the tracked set"),
-  noRedis: Options.boolean("no-redis").pipe(Options.withDescription("no shared budget: each partition takes share / partitions")),
+  noRedis: Options.boolean("no-redis").pipe(Options.withDescription("no shared budget: each worker gets share / workers of its own")),
   killAt: Options.float("kill-at").pipe(Options.withDefault(0.4), Options.withDescription("SIGKILL one worker at this share of the duration (0: none)"))
 }, (options) =>
   Effect.gen(function*() {

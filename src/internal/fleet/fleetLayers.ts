@@ -21,6 +21,7 @@ import type * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import { InvalidOptions } from "../../InvalidOptions.js"
 import type { KeepaliveStoreError } from "../../KeepaliveStore.js"
+import * as KeepaliveBudget from "../../KeepaliveBudget.js"
 import * as KeepaliveBudgetRedis from "../../KeepaliveBudgetRedis.js"
 import * as KeepaliveStorePg from "../../KeepaliveStorePg.js"
 import type { Sessions } from "../../Sessions.js"
@@ -167,15 +168,11 @@ export const workerLayer = (
     }
     const runner = `${settings.host}:${port}`
     const local = new LocalPartitions(runner, yield* PubSub.unbounded<FleetEvent>())
+    // without Redis the partitions of this process still share one budget and one pause (in memory)
     const budget = options.redisUrl === undefined
-      ? undefined
+      ? KeepaliveBudget.layerMemory
       : redisBudget(options.redisUrl, options.redisPrefix, settings.partitions, names.redisUrl)
-    const shared = budget !== undefined
-    // without a shared budget each partition takes its part of the share, so the fleet stays within it
-    const keepalive = shared ? settings.keepalive : {
-      ...settings.keepalive,
-      share: (settings.keepalive.share ?? 0.5) / settings.partitions
-    }
+    const keepalive = settings.keepalive
     // refused here, at start, rather than by every partition's start on every runner
     yield* decodeSettings(keepalive)
     const store = KeepaliveStorePg.layer({ url: options.databaseUrl, schema: options.schema })
@@ -187,7 +184,7 @@ export const workerLayer = (
     const hosted = Layer.mergeAll(
       partitionHostLayer.pipe(
         Layer.provide(Layer.succeed(PartitionHostSettings, { partitions: settings.partitions, keepalive, local })),
-        Layer.provide(budget ?? Layer.empty)
+        Layer.provide(budget)
       ),
       partitionWardenLayer(settings.partitions, settings.ensureInterval),
       serviceLayer(settings, local)

@@ -40,9 +40,9 @@ export interface FleetOptions {
   /** How often the warden asks every partition to be running (starting a moved one on its new owner). Default 1 second. */
   readonly ensureInterval?: Duration.DurationInput | undefined
   /**
-   * The keepalive options of each partition (`Keepalive.Options`). With a shared budget
-   * (`KeepaliveBudgetRedis`) `budget` and `share` are the fleet's; without one each partition gets
-   * `share / partitions` of the budget, so the fleet together stays within the share.
+   * The keepalive options of each partition (`Keepalive.Options`). The partitions draw on one
+   * budget: with Redis (`redisUrl`) the fleet's, so `budget` and `share` are the whole fleet's;
+   * without, each process's own (in memory), so each of N processes should have `share / N`.
    */
   readonly keepalive?: KeepaliveOptions | undefined
 }
