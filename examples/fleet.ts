@@ -43,6 +43,8 @@ export class FleetDemoError extends Schema.TaggedError<FleetDemoError>()("FleetD
 export interface FleetDemoOptions {
   readonly workers: number
   readonly sessions: number
+  /** How many of them are added as bare ids (refreshed at once to learn their expiry). */
+  readonly bare: number
   readonly duration: Duration.Duration
   readonly idleWindow: Duration.Duration
   /** The org's budget for /api/v1/sessions per 10-second window. */
@@ -198,7 +200,8 @@ export const runFleet = (options: FleetDemoOptions) =>
       })),
       KeepaliveFleet.KeepaliveFleet
     )
-    const added = yield* fleet.add(seeded)
+    // the first `bare` as bare ids (refreshed promptly to learn their expiry), the rest planned from their expiresAt
+    const added = (yield* fleet.add(seeded.slice(options.bare))) + (yield* fleet.add(seeded.slice(0, options.bare).map((s) => s.id)))
     yield* cli.writeOut(`added ${count(added)} sessions through the fleet in ${count(Date.now() - started)} ms\n`)
 
     let failover = Option.none<Duration.Duration>()
@@ -328,6 +331,7 @@ const integer = (name: string, fallback: number, description: string) =>
 export const command = Command.make("fleet", {
   workers: integer("workers", 3, "worker processes"),
   sessions: integer("sessions", 3000, "sessions on the emulator"),
+  bare: integer("bare", 500, "of those, how many are added as bare ids (refreshed at once to learn their expiry)"),
   duration: integer("duration", 90, "seconds to run"),
   idleWindow: integer("idle-window", 120, "the org's idle window in seconds"),
   limit: integer("rate-limit", 1200, "the org's budget for /api/v1/sessions per 10-second window"),
@@ -341,6 +345,7 @@ export const command = Command.make("fleet", {
     const report = yield* runFleet({
       workers: options.workers,
       sessions: options.sessions,
+      bare: Math.min(options.bare, options.sessions),
       duration: Duration.seconds(options.duration),
       idleWindow: Duration.seconds(options.idleWindow),
       limitPer10s: options.limit,

@@ -20,7 +20,7 @@ import * as PubSub from "effect/PubSub"
 import type * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import { InvalidOptions } from "../../InvalidOptions.js"
-import type { KeepaliveStoreError } from "../../KeepaliveStore.js"
+import { KeepaliveStoreError } from "../../KeepaliveStore.js"
 import * as KeepaliveBudget from "../../KeepaliveBudget.js"
 import * as KeepaliveBudgetRedis from "../../KeepaliveBudgetRedis.js"
 import * as KeepaliveStorePg from "../../KeepaliveStorePg.js"
@@ -131,6 +131,16 @@ const prepareTables = (settings: FleetSettings, setting: string) =>
     Effect.asVoid
   )
 
+/** The PostgreSQL store, its start-up errors naming the fleet's setting (its own option is `url`). */
+const pgStore = (connection: FleetConnection, setting: string) =>
+  KeepaliveStorePg.layer({ url: connection.databaseUrl, schema: connection.schema }).pipe(
+    Layer.mapError((error) =>
+      error._tag === "KeepaliveStoreError" && error.setting !== undefined
+        ? new KeepaliveStoreError({ reason: error.reason, setting, detail: error.detail })
+        : error
+    )
+  )
+
 const storesFromPg = Layer.effect(
   PartitionStores,
   Effect.map(KeepaliveStorePg.KeepaliveStorePg, (pg) => ({ partition: pg.partition, partitionOf: pg.partitionOf }))
@@ -175,7 +185,7 @@ export const workerLayer = (
     const keepalive = settings.keepalive
     // refused here, at start, rather than by every partition's start on every runner
     yield* decodeSettings(keepalive)
-    const store = KeepaliveStorePg.layer({ url: options.databaseUrl, schema: options.schema })
+    const store = pgStore(options, names.databaseUrl)
     const sql = clusterSql(options, names.databaseUrl)
     const cluster = Layer.unwrapEffect(
       Effect.as(prepareTables(settings, names.databaseUrl), runnerLayer(settings, port))
@@ -204,7 +214,7 @@ export const clientOnlyLayer = (
       Layer.provide(sql),
       Layer.mapError(clusterUnavailable(names.databaseUrl))
     )
-    const stores = storesFromPg.pipe(Layer.provideMerge(KeepaliveStorePg.layer({ url: options.databaseUrl, schema: options.schema })))
+    const stores = storesFromPg.pipe(Layer.provideMerge(pgStore(options, names.databaseUrl)))
     return serviceLayer(settings, undefined).pipe(Layer.provide(cluster), Layer.provide(stores))
   }))
 
