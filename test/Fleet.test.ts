@@ -3,8 +3,10 @@
  * (examples/fleetWorker.ts, bundled once with esbuild) against the emulator of this process on
  * 127.0.0.1, with PostgreSQL at 127.0.0.1:5432 (a schema and cluster tables per run, dropped at the
  * end) and a `redis-server` of the test's own on a free port (stopped at the end). 30,000 sessions
- * in a 5-minute idle window; 5,000 of them are added as bare ids, whose prompt refreshes are a
- * burst that only the shared budget holds inside the share.
+ * in a 15-minute idle window, signed in over its last 90% (so expiries fall from 90 s after the
+ * start on, about 60 refreshes a second); 2,000 of them (those with the latest expiries) are added
+ * as bare ids, whose prompt refreshes are a burst that only the shared budget (90 a second, 1,000 per
+ * 10-second window) holds inside the share. The rates are chosen for 2 shared cores.
  *
  * The tests run in order on one fleet (about 4 minutes in all):
  * 1. PostgreSQL unavailable at start: a typed error naming the setting (no fleet needed).
@@ -33,10 +35,10 @@ import { dropPgState, dropRedisKeys, runId, startWorker, type WorkerLine, type W
 const root = fileURLToPath(new URL("..", import.meta.url))
 const databaseUrl = "postgres://postgres@127.0.0.1:5432/test"
 const sessionCount = 30_000
-const bareIds = 5_000
-const idleWindow = Duration.minutes(5)
+const bareIds = 2_000
+const idleWindow = Duration.minutes(15)
 /** The org's limit per 10-second window; the fleet's share of it is the budget per window. */
-const limitPer10s = 6_000
+const limitPer10s = 2_000
 const share = 0.5
 const budgetPerWindow = limitPer10s * share
 const partitions = 16
@@ -188,11 +190,14 @@ beforeAll(async () => {
       ),
       KeepaliveFleet.KeepaliveFleet
     )
-    // signed in over the last 60% of the window: every expiry is 2 to 5 minutes ahead
-    const seeded = yield* okta.seedSessions(sessionCount, { maxAge: Duration.times(idleWindow, 0.6) })
-    // all but `bareIds` as sessions (planned from their expiresAt); the rest as bare ids, refreshed promptly
-    yield* client.add(seeded.slice(bareIds))
-    yield* client.add(seeded.slice(0, bareIds).map((session) => session.id))
+    // signed in over the last 90% of the window: expiries from 90 s to 15 minutes ahead
+    const seeded = [...(yield* okta.seedSessions(sessionCount, { maxAge: Duration.times(idleWindow, 0.9) }))].sort(
+      (a, b) => a.expiresAt.epochMillis - b.expiresAt.epochMillis
+    )
+    // all but the `bareIds` latest as sessions (planned from their expiresAt); those as bare ids, refreshed promptly
+    const planned = yield* client.add(seeded.slice(0, sessionCount - bareIds))
+    const bare = yield* client.add(seeded.slice(sessionCount - bareIds).map((session) => session.id))
+    if (planned + bare !== sessionCount) return yield* Effect.fail(new Error(`added ${planned} + ${bare} of ${sessionCount}`))
     return {
       scope,
       okta,
@@ -260,7 +265,7 @@ describe.sequential("KeepaliveFleet", () => {
     Effect.gen(function*() {
       const { addedAt, client } = the()
       // the burst of the bare ids, and the first planned refreshes
-      yield* sleepUntil(addedAt + 45_000)
+      yield* sleepUntil(addedAt + 50_000)
       const stats = yield* client.stats
       expect(stats.tracked).toBe(sessionCount)
       expect(stats.runners).toHaveLength(3)
@@ -268,7 +273,7 @@ describe.sequential("KeepaliveFleet", () => {
       expect(overBudget).toEqual([])
       expect(tooMany).toEqual([])
       // the burst met the budget: the shared bucket, not the demand, set the pace
-      expect(most).toBeGreaterThan(budgetPerWindow * 0.6)
+      expect(most).toBeGreaterThan(budgetPerWindow * 0.5)
       expect(windows.length).toBeGreaterThan(3)
       expect(troubleIn(the().workers)).toEqual([])
     }), 120_000)
@@ -300,6 +305,7 @@ describe.sequential("KeepaliveFleet", () => {
       const failover = Math.max(...owned.map((p) => starts.get(p)?.at ?? Number.POSITIVE_INFINITY)) - killedAt
       console.log(`failover: ${owned.length} partitions, ${moved} sessions moved in ${failover} ms`)
       expect(moved).toBeGreaterThan(sessionCount / partitions)
+      expect(failover).toBeLessThan(60_000)
       // the survivors report what moved in
       yield* Effect.sleep("1500 millis")
       const movedIn = survivors.reduce((sum, worker) => sum + numberOf(lastLocal(worker) ?? { event: "" }, "sessionsMovedIn"), 0)
@@ -350,7 +356,7 @@ describe.sequential("KeepaliveFleet", () => {
       yield* sleepUntil(current.addedAt + 200_000)
       const now = Date.now()
       const passed = current.seeded.filter((session) => session.expiresAt < now).length
-      expect(passed).toBeGreaterThan(10_000)
+      expect(passed).toBeGreaterThan(2_500)
       let expiredByOrg = 0
       for (const session of current.seeded) {
         const alive = yield* current.okta.lookupSession(session.id)
