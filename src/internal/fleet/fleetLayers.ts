@@ -4,8 +4,6 @@
  * cluster's tables, the runner, the partition entity, the warden singleton and the fleet service.
  * A client: the same routing without hosting anything.
  */
-import * as MessageStorage from "@effect/cluster/MessageStorage"
-import * as RunnerStorage from "@effect/cluster/RunnerStorage"
 import { Sharding } from "@effect/cluster/Sharding"
 import * as ShardingConfig from "@effect/cluster/ShardingConfig"
 import * as SqlMessageStorage from "@effect/cluster/SqlMessageStorage"
@@ -111,7 +109,7 @@ const clusterSql = (connection: FleetConnection, setting: string): Layer.Layer<S
  * race on `CREATE TABLE IF NOT EXISTS` and on the migrator's table (its second runner fails with
  * "Migrations already running", a defect inside the storage layers); the loser waits and tries again.
  */
-const prepareTables = (settings: FleetSettings, setting: string) =>
+const prepareTables = (settings: FleetSettings, setting: string, url: Redacted.Redacted<string>) =>
   Layer.build(
     Layer.merge(
       SqlMessageStorage.layerWith({ prefix: settings.tablePrefix }),
@@ -125,7 +123,7 @@ const prepareTables = (settings: FleetSettings, setting: string) =>
       new KeepaliveFleetError({
         reason: "Unavailable",
         setting,
-        detail: `the cluster's tables (${settings.tablePrefix}_*) could not be made: ${cause.toString().split("\n")[0] ?? ""}`
+        detail: scrub(`the cluster's tables (${settings.tablePrefix}_*) could not be made: ${cause.toString().split("\n")[0] ?? ""}`, url)
       })
     ),
     Effect.asVoid
@@ -147,10 +145,15 @@ const storesFromPg = Layer.effect(
 )
 
 /** The cluster's start-up failures (its storage, its socket server) as `Unavailable` naming `setting`. */
-const clusterUnavailable = (setting: string) => (error: { readonly _tag: string; readonly message: string }) =>
-  error._tag === "KeepaliveFleetError" && error instanceof KeepaliveFleetError
+const clusterUnavailable = (setting: string, url: Redacted.Redacted<string>) =>
+(error: { readonly _tag: string; readonly message: string }) =>
+  error instanceof KeepaliveFleetError
     ? error
-    : new KeepaliveFleetError({ reason: "Unavailable", setting, detail: `the cluster could not start: ${error._tag}: ${error.message}` })
+    : new KeepaliveFleetError({
+      reason: "Unavailable",
+      setting,
+      detail: scrub(`the cluster could not start: ${error._tag}: ${error.message}`, url)
+    })
 
 /** The fleet service over the `Sharding` in context. */
 const serviceLayer = (settings: FleetSettings, local: LocalPartitions | undefined) =>
@@ -188,8 +191,8 @@ export const workerLayer = (
     const store = pgStore(options, names.databaseUrl)
     const sql = clusterSql(options, names.databaseUrl)
     const cluster = Layer.unwrapEffect(
-      Effect.as(prepareTables(settings, names.databaseUrl), runnerLayer(settings, port))
-    ).pipe(Layer.provide(sql), Layer.mapError(clusterUnavailable(`${names.databaseUrl} / ${names.runnerPort}`)))
+      Effect.as(prepareTables(settings, names.databaseUrl, options.databaseUrl), runnerLayer(settings, port))
+    ).pipe(Layer.provide(sql), Layer.mapError(clusterUnavailable(`${names.databaseUrl} / ${names.runnerPort}`, options.databaseUrl)))
     const stores = storesFromPg.pipe(Layer.provideMerge(store))
     const hosted = Layer.mergeAll(
       partitionHostLayer.pipe(
@@ -210,13 +213,11 @@ export const clientOnlyLayer = (
   Layer.unwrapScoped(Effect.gen(function*() {
     const settings = yield* decodeFleetOptions(options)
     const sql = clusterSql(options, names.databaseUrl)
-    const cluster = Layer.unwrapEffect(Effect.as(prepareTables(settings, names.databaseUrl), clientLayer(settings))).pipe(
+    const cluster = Layer.unwrapEffect(Effect.as(prepareTables(settings, names.databaseUrl, options.databaseUrl), clientLayer(settings))).pipe(
       Layer.provide(sql),
-      Layer.mapError(clusterUnavailable(names.databaseUrl))
+      Layer.mapError(clusterUnavailable(names.databaseUrl, options.databaseUrl))
     )
     const stores = storesFromPg.pipe(Layer.provideMerge(pgStore(options, names.databaseUrl)))
     return serviceLayer(settings, undefined).pipe(Layer.provide(cluster), Layer.provide(stores))
   }))
 
-/** Keeps the names used above in one import for the cluster's types. */
-export type ClusterServices = MessageStorage.MessageStorage | RunnerStorage.RunnerStorage

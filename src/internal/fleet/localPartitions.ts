@@ -3,6 +3,7 @@
  * partitions it started and stopped and the sessions that moved in with them. The partition host
  * writes it; the process's `events` and `localStats` read it.
  */
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as PubSub from "effect/PubSub"
 import type * as Scope from "effect/Scope"
@@ -46,9 +47,10 @@ export class LocalPartitions {
       () =>
         Effect.gen(this, function*() {
           const tracked = (yield* keepalive.stats).tracked
+          const at = yield* Clock.currentTimeMillis
           if (this.running.get(partition) === keepalive) this.running.delete(partition)
           this.stopped++
-          yield* PubSub.publish(this.events, FleetEvent.PartitionStopped({ partition, tracked, at: Date.now() }))
+          yield* PubSub.publish(this.events, FleetEvent.PartitionStopped({ partition, tracked, at }))
         })
     ).pipe(Effect.asVoid)
   }
