@@ -24,6 +24,7 @@ import { KeepaliveStore, type Session } from "effect-okta-sessions"
 import * as KeepaliveFleet from "effect-okta-sessions/KeepaliveFleet"
 import { FakeOkta, InMemorySessions, OktaEmulator } from "effect-okta-sessions/testing"
 import * as esbuild from "esbuild"
+import { Redis } from "ioredis"
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -96,6 +97,17 @@ const stopRedis = (child: ChildProcess) =>
       child.once("exit", () => resolve())
       child.kill("SIGKILL")
     })
+  )
+
+/** The keys under `prefix` in the test's Redis. */
+const redisKeys = (port: number, prefix: string) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 1 })),
+    (redis) => Effect.promise(async () => {
+      await redis.connect()
+      return redis.keys(`${prefix}*`)
+    }),
+    (redis) => Effect.sync(() => redis.disconnect())
   )
 
 /** The worker program bundled into a temporary directory (a worker then starts in about a second). */
@@ -275,6 +287,9 @@ describe.sequential("KeepaliveFleet", () => {
       // the burst met the budget: the shared bucket, not the demand, set the pace
       expect(most).toBeGreaterThan(budgetPerWindow * 0.5)
       expect(windows.length).toBeGreaterThan(3)
+      // one bucket in Redis for every partition of every process (16 x 3 sharers): the budget is the fleet's
+      const buckets = (yield* redisKeys(the().redisPort, `${redisPrefix}budget:`)).filter((key) => !key.endsWith(":refill"))
+      expect(buckets).toHaveLength(1)
       expect(troubleIn(the().workers)).toEqual([])
     }), 120_000)
 
