@@ -354,8 +354,10 @@ describe.sequential("KeepaliveFleet", () => {
       current.redis = yield* startRedis(current.redisPort)
       yield* Effect.sleep("8 seconds")
       const after = yield* current.client.stats
-      // the workers fell back to their local part of the budget: refreshing never stopped
-      expect(during).toBeGreaterThan(before)
+      console.log(`Redis lost for 10 s: ${during - before} refreshes meanwhile, ${after.refreshed - during} in the 8 s after`)
+      // the workers fell back to their local part of the budget: refreshing went on (more than the
+      // 64 that can be in flight at once: 16 partitions x concurrency 4)
+      expect(during - before).toBeGreaterThan(150)
       expect(after.refreshed).toBeGreaterThan(during)
       expect(after.expired).toBe(0)
       expect(after.failed).toBe(0)
