@@ -158,7 +158,9 @@ export declare namespace Keepalive {
  * written in one batch per tick, at most one tick after the refresh. Closing the scope stops it: in-flight refreshes finish
  * (within `shutdownTimeout`) and none starts. Building it is the span `Keepalive.make`; the worker's
  * life is the root span `Keepalive.worker`, and each refresh a root span `Keepalive.refresh` linked
- * to it (so a long-running worker is not one endless trace).
+ * to it (so a long-running worker is not one endless trace). With a `KeepaliveBudget` in context
+ * (`KeepaliveBudget.layerMemory`, `KeepaliveBudgetRedis.layer`) it takes its refreshes from that
+ * shared budget and shares its 429 pauses; without one it keeps its own limiter and pause.
  *
  * @since 0.1.0
  * @category constructors

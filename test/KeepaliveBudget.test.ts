@@ -61,6 +61,26 @@ describe("KeepaliveBudget.layerMemory (TestClock)", () => {
       expect(Math.min(...refreshed)).toBeGreaterThan(0)
     }).pipe(Effect.provide(KeepaliveBudget.layerMemory), Effect.provide(fakeOrg)))
 
+  it.scoped("hedges take from the shared budget too", () =>
+    Effect.gen(function*() {
+      const okta = yield* FakeOkta.FakeOkta
+      // every answer after 1.5 s: each refresh is hedged after its 1 s request timeout
+      yield* okta.setFaults({ latencyMillis: 1500 })
+      const options = { ...halfWindow, requestTimeout: "1 second" } as const
+      const first = yield* start(options)
+      const second = yield* start(options)
+      const ids = yield* okta.seedSessionIds(1000)
+      yield* first.keepalive.addAll(ids.slice(0, 500))
+      yield* second.keepalive.addAll(ids.slice(500))
+      yield* TestClock.adjust("59 seconds")
+      const { requests } = yield* okta.counters
+      const hedged = (yield* first.keepalive.stats).hedged + (yield* second.keepalive.stats).hedged
+      expect(hedged).toBeGreaterThan(50)
+      // first attempts and hedges together: 300 in the window
+      expect(requests).toBeLessThanOrEqual(300)
+      expect(requests).toBeGreaterThanOrEqual(290)
+    }).pipe(Effect.provide(KeepaliveBudget.layerMemory), Effect.provide(fakeOrg)))
+
   it.scoped("a 429 met by one pauses the other, each within its own maxThrottle", () =>
     Effect.gen(function*() {
       const okta = yield* FakeOkta.FakeOkta

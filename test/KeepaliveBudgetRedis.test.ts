@@ -14,7 +14,7 @@ import * as KeepaliveBudgetRedis from "effect-okta-sessions/KeepaliveBudgetRedis
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { KeepaliveStore } from "effect-okta-sessions"
 import { Redis } from "ioredis"
-import { measurePauseAcross, measureTwoWorkers, Org, startKeepalive, twoInstances, waitUntil } from "./budgetScenarios.js"
+import { measurePauseAcross, measureTwoWorkers, oneInstance, Org, startKeepalive, twoInstances, waitUntil } from "./budgetScenarios.js"
 
 const sharedUrl = Redacted.make("redis://127.0.0.1:6379")
 const runPrefix = (name: string) => `effect-okta-sessions-test:${name}:${process.pid}:${Date.now()}:`
@@ -190,6 +190,44 @@ describe("KeepaliveBudgetRedis when Redis restarts", () => {
       expect(logs.filter(([, message]) => message.includes("is back after")).length).toBe(2)
       expect(logs.filter(([level]) => LogLevel.greaterThanEqual(level, LogLevel.Error))).toEqual([])
       expect(afterRecovery.some((key) => key.startsWith(`${prefix}budget:`))).toBe(true)
+    }).pipe(Effect.provide(ShortOrg), Effect.provide(Logger.replace(Logger.defaultLogger, capture)))
+  }, 60_000)
+})
+
+describe("KeepaliveBudgetRedis when Redis hangs", () => {
+  it.scopedLive("a stopped Redis (SIGSTOP) that keeps its connections: commands time out, the local limiter serves", () => {
+    const logs: Array<readonly [LogLevel.LogLevel, string]> = []
+    const capture = Logger.make(({ logLevel, message }) => {
+      logs.push([logLevel, Array.isArray(message) ? message.map(String).join(" ") : String(message)])
+    })
+    return Effect.gen(function*() {
+      const port = yield* freePort
+      const prefix = runPrefix("hang")
+      const server = yield* startRedis(port)
+      yield* Effect.addFinalizer(() => Effect.zipRight(Effect.sync(() => server.kill("SIGCONT")), stopRedis(server)))
+      const okta = yield* FakeOkta.FakeOkta
+      const budgetScope = yield* Scope.make()
+      const [budget] = yield* oneInstance(KeepaliveBudgetRedis.layer({ url: Redacted.make(`redis://127.0.0.1:${port}`), prefix })).pipe(
+        Scope.extend(budgetScope)
+      )
+      const worker = yield* startKeepalive({ budget: { limit: 30, interval: "1 second" }, share: 0.5, concurrency: 4 }, budget)
+      const ids = yield* okta.seedSessionIds(200)
+      yield* worker.keepalive.addAll(ids)
+      yield* Effect.sleep("1 second")
+      server.kill("SIGSTOP")
+      const before = (yield* okta.counters).byOperation.refreshSession
+      yield* Effect.sleep("4 seconds")
+      const duringHang = (yield* okta.counters).byOperation.refreshSession - before
+      server.kill("SIGCONT")
+      yield* waitUntil(() => logs.some(([, message]) => message.includes("is back after")), 5000)
+      expect(Exit.isSuccess(yield* Effect.exit(Scope.close(worker.scope, Exit.void)))).toBe(true)
+      expect(Exit.isSuccess(yield* Effect.exit(Scope.close(budgetScope, Exit.void)))).toBe(true)
+      // after at most a command timeout (500 ms) and the outage wait (1 s): 5 a second locally, bursts of 15
+      expect(duringHang).toBeGreaterThanOrEqual(8)
+      expect(duringHang).toBeLessThanOrEqual(15 + 5 * 5)
+      expect(logs.filter(([level]) => level === LogLevel.Warning).length).toBe(1)
+      expect(logs.filter(([, message]) => message.includes("is back after")).length).toBe(1)
+      expect(logs.filter(([level]) => LogLevel.greaterThanEqual(level, LogLevel.Error))).toEqual([])
     }).pipe(Effect.provide(ShortOrg), Effect.provide(Logger.replace(Logger.defaultLogger, capture)))
   }, 60_000)
 })

@@ -27,6 +27,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
@@ -127,7 +128,7 @@ export const makeRedisBudget = (settings: RedisBudgetSettings, setting: string) 
     const local = makeLocalLimiters(layerScope, settings.expectedProcesses)
     let localPause = Number.NEGATIVE_INFINITY
     let lostAt = Number.NEGATIVE_INFINITY
-    let relinked = yield* Deferred.make<void>()
+    let relinked = Deferred.unsafeMake<void>(FiberId.none)
     const pauseKey = `${settings.prefix}pause`
 
     /** Whether Redis can be asked now: not lost, and the control connection up. */
@@ -149,11 +150,15 @@ export const makeRedisBudget = (settings: RedisBudgetSettings, setting: string) 
         if (control.status !== "ready") continue
         const answers = yield* Effect.tryPromise(() => control.ping()).pipe(Effect.timeout(settings.commandTimeout), Effect.either)
         if (Either.isLeft(answers)) continue
-        const candidate = yield* openLink
-        if (Either.isLeft(yield* Effect.either(probe(candidate)))) {
-          yield* closeLink(candidate)
-          continue
-        }
+        // opened, probed and then kept or closed as one step, so that shutdown cannot leave one open
+        const candidate = yield* Effect.uninterruptible(
+          Effect.flatMap(openLink, (opened) =>
+            Effect.matchEffect(probe(opened), {
+              onFailure: () => Effect.as(closeLink(opened), undefined),
+              onSuccess: () => Effect.succeed(opened)
+            }))
+        )
+        if (candidate === undefined) continue
         link = candidate
         const now = yield* Clock.currentTimeMillis
         yield* Effect.logInfo(`KeepaliveBudgetRedis: Redis at ${where} is back after ${Math.round((now - lostAt) / 100) / 10} s; the fleet budget is used again`)
@@ -168,9 +173,10 @@ export const makeRedisBudget = (settings: RedisBudgetSettings, setting: string) 
       Effect.suspend(() => {
         if (link !== lost) return Effect.void
         link = undefined
+        // made at once, so that a take failing beside this one waits for this outage's end, not the last one's
+        relinked = Deferred.unsafeMake<void>(FiberId.none)
         return Effect.gen(function*() {
           lostAt = yield* Clock.currentTimeMillis
-          relinked = yield* Deferred.make<void>()
           yield* Effect.logWarning(
             `KeepaliveBudgetRedis: Redis at ${where} lost (${describeError(cause, target.right.password)}); ` +
               `taking from a local limiter at 1/${settings.expectedProcesses} of the budget until it is back`
