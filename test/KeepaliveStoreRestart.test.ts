@@ -1,7 +1,7 @@
 /**
  * Restart on the SQLite store, for real: a keepalive worker in a child process
  * (test/KeepaliveStoreWorker.ts, bundled once with esbuild so that it starts in well under a
- * second) keeps sessions of the test's emulator (127.0.0.1, a short idle window) alive; the test
+ * second, see storeWorkerProcess.ts) keeps sessions of the test's emulator (127.0.0.1, a short idle window) alive; the test
  * kills it with SIGKILL at a random point, 20 times, and starts it again on the same file. After
  * every restart the worker must track every session whose `addAll` had returned before the kill;
  * at the end, after more than an idle window, every one of them must still be alive on the
@@ -11,104 +11,14 @@ import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Option, Redacted } from "effect"
 import { Session } from "effect-okta-sessions"
 import { FakeOkta, OktaEmulator } from "effect-okta-sessions/testing"
-import * as esbuild from "esbuild"
-import { type ChildProcessByStdio, spawn } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { Readable } from "node:stream"
-import { fileURLToPath } from "node:url"
+import { bundleWorker, isTrouble, randomFrom, startWorker } from "./storeWorkerProcess.js"
 
-const root = fileURLToPath(new URL("..", import.meta.url))
 const idleWindow = Duration.seconds(8)
 const repetitions = 20
 const sessionsPerRepetition = 10
-
-/** The worker program bundled into node_modules/.cache (better-sqlite3 stays a native require). */
-const bundleWorker = Effect.promise(async () => {
-  const outdir = join(root, "node_modules", ".cache", "keepalive-store-restart")
-  mkdirSync(outdir, { recursive: true })
-  const outfile = join(outdir, "worker.mjs")
-  await esbuild.build({
-    entryPoints: [join(root, "test", "KeepaliveStoreWorker.ts")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    // the package's own names (effect-okta-sessions, .../KeepaliveStoreSqlite) resolve by tsconfig's paths
-    tsconfig: join(root, "tsconfig.json"),
-    external: ["better-sqlite3"],
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-    logLevel: "silent"
-  })
-  return outfile
-})
-
-/** A worker process and the lines it has printed so far. */
-interface Worker {
-  readonly child: ChildProcessByStdio<null, Readable, null>
-  readonly lines: Array<string>
-  readonly waitFor: (pattern: RegExp, ms: number) => Effect.Effect<RegExpMatchArray>
-  readonly kill: Effect.Effect<void>
-}
-
-const startWorker = (script: string, args: ReadonlyArray<string>, token: string) =>
-  Effect.acquireRelease(
-    Effect.sync((): Worker => {
-      const child = spawn(process.execPath, [script, ...args], {
-        cwd: root,
-        stdio: ["ignore", "pipe", "inherit"],
-        env: { ...process.env, OKTA_CLIENT_TOKEN: token }
-      })
-      const lines: Array<string> = []
-      let partial = ""
-      child.stdout.setEncoding("utf8")
-      child.stdout.on("data", (data: string) => {
-        const parts = (partial + data).split("\n")
-        partial = parts.pop() ?? ""
-        lines.push(...parts)
-      })
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
-      return {
-        child,
-        lines,
-        waitFor: (pattern, ms) =>
-          Effect.async<RegExpMatchArray>((resume) => {
-            const started = Date.now()
-            const poll = setInterval(() => {
-              const found = lines.map((line) => line.match(pattern)).find((match) => match !== null)
-              if (found != null) {
-                clearInterval(poll)
-                resume(Effect.succeed(found))
-              } else if (Date.now() - started > ms || child.exitCode !== null) {
-                clearInterval(poll)
-                resume(Effect.dieMessage(`no ${pattern} from the worker within ${ms} ms; it printed:\n${lines.slice(-20).join("\n")}`))
-              }
-            }, 20)
-            return Effect.sync(() => clearInterval(poll))
-          }),
-        kill: Effect.promise(() => {
-          if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
-          return exited
-        })
-      }
-    }),
-    (worker) => worker.kill
-  )
-
-/** A line that says something went wrong: an event other than a refresh, an error, a counter above 0. */
-const isTrouble = (line: string): boolean =>
-  line.startsWith("event ") || line.startsWith("error ") || /^tracked \d+ .*=[1-9]/.test(line)
-
-/** A small seeded generator, so that a failing run can be told apart (its seed is in the message). */
-const randomFrom = (seed: number) => {
-  let state = seed >>> 0
-  return () => {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0
-    return state / 4_294_967_296
-  }
-}
 
 describe("KeepaliveStore on SQLite: the worker killed with SIGKILL and restarted", () => {
   it.scopedLive(`keeps every session it had tracked, ${repetitions} kills at random points, none expires`, () =>

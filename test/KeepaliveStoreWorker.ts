@@ -1,6 +1,10 @@
 /**
- * The worker process of test/KeepaliveStoreRestart.test.ts: a keepalive on the SQLite store at
- * `--store`, against the org at `--url` (the test's emulator on 127.0.0.1). It talks to the test
+ * The worker process of test/KeepaliveStoreRestart.test.ts and test/KeepaliveStorePgRestart.test.ts:
+ * a keepalive on the SQLite store at `--store FILE`, or with `--store postgres` on the PostgreSQL
+ * store of `KeepaliveStorePg.layerConfig` (`OKTA_KEEPALIVE_DATABASE_URL` and
+ * `OKTA_KEEPALIVE_DATABASE_SCHEMA` from the environment), the partition `--partition INDEX/COUNT`
+ * of it (default `0/1`, the whole table), against the org at `--url` (the test's emulator on
+ * 127.0.0.1). It talks to the test
  * by lines on stdout (the API token comes in `OKTA_CLIENT_TOKEN`, never on the command line):
  *
  * - `ready <tracked>` once the worker is up on the store (after its restart load);
@@ -14,7 +18,8 @@
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Chunk, Duration, Effect, Layer, Predicate, Redacted, Schedule, Stream } from "effect"
-import { Keepalive, OktaConfig, Session, Sessions } from "effect-okta-sessions"
+import { Keepalive, KeepaliveStore, OktaConfig, Session, Sessions } from "effect-okta-sessions"
+import * as KeepaliveStorePg from "effect-okta-sessions/KeepaliveStorePg"
 import * as KeepaliveStoreSqlite from "effect-okta-sessions/KeepaliveStoreSqlite"
 import { readFileSync } from "node:fs"
 
@@ -55,9 +60,20 @@ const program = Effect.gen(function*() {
   )
 })
 
+/** The store of `--store`: a SQLite file, or (`postgres`) a partition of the PostgreSQL store. */
+const storeLayer = (): Layer.Layer<KeepaliveStore.KeepaliveStore, unknown> => {
+  const store = argument("--store") ?? ""
+  if (store !== "postgres") return KeepaliveStoreSqlite.layer({ filename: store })
+  const [index, count] = (argument("--partition") ?? "0/1").split("/").map(Number)
+  return Layer.effect(
+    KeepaliveStore.KeepaliveStore,
+    Effect.map(KeepaliveStorePg.KeepaliveStorePg, (pg) => pg.partition(index ?? 0, count ?? 1))
+  ).pipe(Layer.provide(KeepaliveStorePg.layerConfig))
+}
+
 const WorkerLive = Keepalive.layer({ concurrency: 16, budget: { limit: 60_000, interval: "1 minute" }, share: 1 }).pipe(
   Layer.provide(Sessions.layer),
-  Layer.provide(KeepaliveStoreSqlite.layer({ filename: argument("--store") ?? "" })),
+  Layer.provide(storeLayer()),
   Layer.provide(OktaConfig.layer({ orgUrl: argument("--url") ?? "", token: Redacted.make(process.env["OKTA_CLIENT_TOKEN"] ?? "") })),
   Layer.provide(NodeHttpClient.layerUndici)
 )

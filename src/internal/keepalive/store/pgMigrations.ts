@@ -17,6 +17,7 @@
  */
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 import type { KeepaliveStoreError } from "../../../KeepaliveStore.js"
@@ -34,6 +35,13 @@ export const latestMigrationId = 1
 
 /** `"schema"."table"`; the schema was checked to be a plain lower-case identifier. */
 export const qualified = (schema: string, table: string): string => `"${schema}"."${table}"`
+
+/**
+ * `effect` without the caller's open `@effect/sql` transaction (if any) in its context, so that the
+ * store's statements run on the store's own client, in transactions of their own.
+ */
+export const outsideCallersTransaction = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  Effect.mapInputContext(effect, (context: Context.Context<never>) => Context.omit(SqlClient.TransactionConnection)(context))
 
 const migrationsFor = (schema: string) => ({
   "1_create_sessions": Effect.gen(function*() {
@@ -104,12 +112,13 @@ export const openSchema = (
     })
   })
   return sql.withTransaction(open).pipe(
+    Effect.provideService(SqlClient.SqlClient, sql),
+    outsideCallersTransaction,
     // the migrator turns a failed migration into a defect
     Effect.catchAllDefect((defect) => Effect.fail(pgStoreError(context, "open")(defect))),
     Effect.catchTags({
       SqlError: (error) => Effect.fail(pgStoreError(context, "open")(error)),
       MigrationError: (error) => Effect.fail(pgStoreError(context, "open")(error))
-    }),
-    Effect.provideService(SqlClient.SqlClient, sql)
+    })
   )
 }

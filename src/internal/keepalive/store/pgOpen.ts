@@ -3,7 +3,8 @@
  * `maxConnections`, closed with the scope) or on an `SqlClient` the program already has (a pool
  * shared with `@effect/cluster`'s SQL storage, say), then the schema (pgMigrations.ts). Start-up is
  * bounded: connecting by `connectTimeout` (`PgClient`'s own bound, and the pool's per connection),
- * the schema's migration by `queryTimeout`; past either it fails `Unavailable`.
+ * the schema's migration (and, on a client in context, waiting for one of its connections) by
+ * `queryTimeout`; past either it fails `Unavailable`.
  *
  * @internal
  */
@@ -64,5 +65,16 @@ export const openPgStoreOnClient = (
         Effect.fail(pgStoreProblem(context, "Unavailable", "KeepaliveStorePg.layerClient needs a PostgreSQL SqlClient"))
     })
     return yield* openOn(sql, settings, context)
-  }).pipe(Effect.withSpan("KeepaliveStore.open", { attributes: { store: "postgres", schema: settings.schema } }))
+  }).pipe(
+    // The client's pool may be busy or its server gone: waiting for a connection is bounded too.
+    // `@effect/sql` acquires a transaction's connection uninterruptibly, so the wait is left to end
+    // in the background (disconnect) rather than holding start-up until the pool gives one.
+    Effect.disconnect,
+    Effect.timeoutFail({
+      duration: Duration.millis(settings.queryTimeoutMillis),
+      onTimeout: () =>
+        pgStoreProblem(context, "Unavailable", `could not open within ${Duration.format(Duration.millis(settings.queryTimeoutMillis))}`)
+    }),
+    Effect.withSpan("KeepaliveStore.open", { attributes: { store: "postgres", schema: settings.schema } })
+  )
 }

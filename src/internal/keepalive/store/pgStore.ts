@@ -7,11 +7,19 @@
  *   parameters, whatever its size, rows in id order (two batches that share rows lock them in the
  *   same order and cannot deadlock). Upserts are idempotent: a batch written twice leaves the same
  *   rows. Durable once the commit returns (PostgreSQL's `synchronous_commit`, on by default).
- * - `load` reads pages of `pageSize` rows by key (`session_id > last`, or `(bucket, session_id) >
- *   last` for a partition, on its index), so at most one page sits in memory besides what the
- *   caller keeps; a session written while it runs may or may not show up, none shows up twice.
+ * - `load` reads pages of about `pageSize` rows, so at most one page sits in memory besides what
+ *   the caller keeps: the whole table by key (`session_id > last`, on the primary key), a partition
+ *   by groups of whole buckets (on the bucket index). A session written while it runs may or may
+ *   not show up; none shows up twice.
  * - Every statement is bounded by `queryTimeoutMillis` (an interrupted query is cancelled on the
- *   server by `@effect/sql-pg`).
+ *   server by `@effect/sql-pg`, and its transaction rolled back). Waiting for a connection of the
+ *   pool is not: `@effect/sql` acquires it uninterruptibly, so that wait is bounded by the pool's own
+ *   `connectTimeout` (`layer` sets it; with `layerClient`, set it on your client). Letting a timed-out
+ *   write go on in the background instead could commit it after a newer one.
+ * - Every operation runs outside any transaction of the caller's: `@effect/sql` keeps the open
+ *   transaction in the fiber's context under one tag for every client, so a `write` called inside
+ *   a transaction of another client would otherwise run on that client's connection (another
+ *   database, perhaps) and be durable only when that commits.
  *
  * @internal
  */
@@ -30,7 +38,7 @@ import {
 } from "../../../KeepaliveStore.js"
 import type { SessionId } from "../../../Session.js"
 import { type PgErrorContext, pgStoreError, pgStoreProblem } from "./pgErrors.js"
-import { qualified, sessionsTable } from "./pgMigrations.js"
+import { outsideCallersTransaction, qualified, sessionsTable } from "./pgMigrations.js"
 import type { PgStoreSettings } from "./pgOptions.js"
 import { bucketOf, bucketsOf, invalidPartition } from "./pgPartition.js"
 import { netChanges } from "./netChanges.js"
@@ -43,12 +51,6 @@ export interface PgStore {
   readonly partition: (index: number, count: number) => KeepaliveStore.Service
 }
 
-/** Where a page of `load` resumes: after this bucket and id (the bucket only for a partition). */
-interface Cursor {
-  readonly bucket: number
-  readonly sessionId: string
-}
-
 const byId = (a: { readonly id: string }, b: { readonly id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 /** A store over `sql` (a PostgreSQL client whose schema `openSchema` has made ready). */
@@ -58,6 +60,7 @@ export const makePgStore = (sql: SqlClient.SqlClient, settings: PgStoreSettings,
   const timeout = Duration.millis(settings.queryTimeoutMillis)
   const bounded = <A>(phase: "read" | "write", effect: Effect.Effect<A, unknown>): Effect.Effect<A, KeepaliveStoreError> =>
     effect.pipe(
+      outsideCallersTransaction,
       Effect.mapError(pgStoreError(context, phase)),
       Effect.timeoutFail({
         duration: timeout,
@@ -85,6 +88,21 @@ export const makePgStore = (sql: SqlClient.SqlClient, settings: PgStoreSettings,
   const remove = (sessionIds: ReadonlyArray<SessionId>) =>
     sql.unsafe(`DELETE FROM ${table} WHERE session_id = ANY($1::text[])`, [[...sessionIds].sort()]).withoutTransform
 
+  /** How many rows the table holds, or the buckets when given. */
+  const countIn = (buckets: ReadonlyArray<number> | undefined) =>
+    bounded(
+      "read",
+      buckets === undefined
+        ? sql.unsafe(`SELECT count(*)::int8 AS n FROM ${table}`).withoutTransform
+        : sql.unsafe(`SELECT count(*)::int8 AS n FROM ${table} WHERE bucket = ANY($1::smallint[])`, [buckets])
+          .withoutTransform
+    ).pipe(
+      Effect.map((rows) => {
+        const n: unknown = Predicate.hasProperty(rows[0], "n") ? rows[0].n : undefined
+        return typeof n === "number" ? n : typeof n === "string" ? Number(n) : 0
+      })
+    )
+
   const makeView = (buckets: ReadonlyArray<number> | undefined, label: string): KeepaliveStore.Service => {
     const spanAttributes = { store: "postgres", schema, partition: label } as const
     const inPartition = buckets === undefined ? undefined : new Set(buckets)
@@ -96,44 +114,65 @@ export const makePgStore = (sql: SqlClient.SqlClient, settings: PgStoreSettings,
       )
     }
 
-    const page = (after: Cursor | undefined) =>
+    const rowsOf = (rows: ReadonlyArray<object>): Effect.Effect<Chunk.Chunk<StoredSession>, KeepaliveStoreError> => {
+      const sessions: Array<StoredSession> = []
+      for (const row of rows) {
+        const session = readStoredRow(row)
+        if (session === undefined) {
+          return Effect.fail(pgStoreProblem(context, "Corrupt", `a row of ${sessionsTable} is not a stored session`))
+        }
+        sessions.push(session)
+      }
+      return Effect.succeed(Chunk.unsafeFromArray(sessions))
+    }
+
+    // The whole table: pages by key, on the primary key's index.
+    const page = (after: string) =>
       bounded(
         "read",
-        buckets === undefined
-          ? sql.unsafe(
-            `SELECT session_id, expires_at, next_refresh_at, last_outcome FROM ${table}
-              WHERE session_id > $1 ORDER BY session_id LIMIT $2`,
-            [after?.sessionId ?? "", pageSize]
-          ).withoutTransform
-          : sql.unsafe(
-            `SELECT bucket, session_id, expires_at, next_refresh_at, last_outcome FROM ${table}
-              WHERE bucket = ANY($1::smallint[]) AND (bucket, session_id) > ($2::smallint, $3::text)
-              ORDER BY bucket, session_id LIMIT $4`,
-            [buckets, after?.bucket ?? -1, after?.sessionId ?? "", pageSize]
-          ).withoutTransform
+        sql.unsafe(
+          `SELECT session_id, expires_at, next_refresh_at, last_outcome FROM ${table}
+            WHERE session_id > $1 ORDER BY session_id LIMIT $2`,
+          [after, pageSize]
+        ).withoutTransform
       ).pipe(
-        Effect.flatMap((rows) => {
-          const sessions: Array<StoredSession> = []
-          for (const row of rows) {
-            const session = readStoredRow(row)
-            if (session === undefined) {
-              return Effect.fail(pgStoreProblem(context, "Corrupt", `a row of ${sessionsTable} is not a stored session`))
-            }
-            sessions.push(session)
-          }
-          const last = sessions[sessions.length - 1]
-          const lastRow: unknown = rows[rows.length - 1]
-          const next: Option.Option<Cursor | undefined> = last === undefined || sessions.length < pageSize
-            ? Option.none()
-            : Option.some({
-              sessionId: last.sessionId,
-              bucket: Predicate.hasProperty(lastRow, "bucket") && typeof lastRow.bucket === "number"
-                ? lastRow.bucket
-                : bucketOf(last.sessionId)
-            })
-          return Effect.succeed([Chunk.unsafeFromArray(sessions), next] as const)
+        Effect.flatMap(rowsOf),
+        Effect.map((chunk) => {
+          const last = Chunk.last(chunk)
+          return [
+            chunk,
+            Option.isNone(last) || Chunk.size(chunk) < pageSize ? Option.none() : Option.some(last.value.sessionId)
+          ] as const
         })
       )
+
+    // A partition: pages of whole buckets, as many a query as make about `pageSize` rows by the
+    // partition's count when the load starts (a page of one bucket past 1,024 × pageSize rows).
+    // Measured on 100,000 rows, partition 0 of 3: 2.0 s for keyset pages on (bucket, session_id)
+    // (PostgreSQL 15 scans the skipped buckets' entries again for every page, or sorts a bitmap
+    // scan), 0.3-0.4 s for these.
+    const bucketPages = (partitionBuckets: ReadonlyArray<number>) =>
+      Stream.unwrap(Effect.map(countIn(partitionBuckets), (rows) => {
+        const perBucket = Math.max(1, rows / partitionBuckets.length)
+        const size = Math.max(1, Math.min(partitionBuckets.length, Math.floor(pageSize / perBucket)))
+        const groups: Array<ReadonlyArray<number>> = []
+        for (let start = 0; start < partitionBuckets.length; start += size) {
+          groups.push(partitionBuckets.slice(start, start + size))
+        }
+        return Stream.fromIterable(groups).pipe(
+          Stream.mapEffect((group) =>
+            bounded(
+              "read",
+              sql.unsafe(
+                `SELECT session_id, expires_at, next_refresh_at, last_outcome FROM ${table}
+                  WHERE bucket = ANY($1::smallint[])`,
+                [group]
+              ).withoutTransform
+            ).pipe(Effect.flatMap(rowsOf))
+          ),
+          Stream.flattenChunks
+        )
+      }))
 
     const writeNet = (puts: ReadonlyArray<StoredSession>, removes: ReadonlyArray<SessionId>) =>
       bounded(
@@ -147,8 +186,9 @@ export const makePgStore = (sql: SqlClient.SqlClient, settings: PgStoreSettings,
       )
 
     return {
-      load: Stream.paginateChunkEffect<Cursor | undefined, StoredSession, KeepaliveStoreError, never>(undefined, page)
-        .pipe(Stream.withSpan("KeepaliveStore.load", { attributes: spanAttributes })),
+      load: (buckets === undefined
+        ? Stream.paginateChunkEffect<string, StoredSession, KeepaliveStoreError, never>("", page)
+        : bucketPages(buckets)).pipe(Stream.withSpan("KeepaliveStore.load", { attributes: spanAttributes })),
       write: (changes) =>
         Effect.suspend(() => {
           const refused = invalidChange(changes)
@@ -166,17 +206,7 @@ export const makePgStore = (sql: SqlClient.SqlClient, settings: PgStoreSettings,
           const { puts, removes } = netChanges(changes)
           return puts.length === 0 && removes.length === 0 ? Effect.void : writeNet(puts, removes)
         }).pipe(Effect.withSpan("KeepaliveStore.write", { attributes: { ...spanAttributes, changes: changes.length } })),
-      count: bounded(
-        "read",
-        buckets === undefined
-          ? sql.unsafe(`SELECT count(*)::int8 AS n FROM ${table}`).withoutTransform
-          : sql.unsafe(`SELECT count(*)::int8 AS n FROM ${table} WHERE bucket = ANY($1::smallint[])`, [buckets])
-            .withoutTransform
-      ).pipe(
-        Effect.map((rows) => {
-          const n: unknown = Predicate.hasProperty(rows[0], "n") ? rows[0].n : undefined
-          return typeof n === "number" ? n : typeof n === "string" ? Number(n) : 0
-        }),
+      count: countIn(buckets).pipe(
         Effect.withSpan("KeepaliveStore.count", { attributes: spanAttributes })
       )
     }
@@ -192,7 +222,9 @@ export const makePgStore = (sql: SqlClient.SqlClient, settings: PgStoreSettings,
     whole: makeView(undefined, "all"),
     partition: (index, count) => {
       const refused = invalidPartition(index, count)
-      return refused === undefined ? makeView(bucketsOf(index, count), `${index}/${count}`) : refusedView(refused)
+      if (refused !== undefined) return refusedView(refused)
+      // the one partition of one is the whole table, read by key
+      return count === 1 ? makeView(undefined, "0/1") : makeView(bucketsOf(index, count), `${index}/${count}`)
     }
   }
 }
