@@ -5,8 +5,8 @@
  * end) and a `redis-server` of the test's own on a free port (stopped at the end). 30,000 sessions
  * in a 15-minute idle window, signed in over its last 90% (so expiries fall from 90 s after the
  * start on, about 60 refreshes a second); 2,000 of them (those with the latest expiries) are added
- * as bare ids, whose prompt refreshes are a burst that only the shared budget (90 a second, 1,000 per
- * 10-second window) holds inside the share. The rates are chosen for 2 shared cores.
+ * as bare ids, whose prompt refreshes are a burst that only the shared budget (85 a second; 1,000 per
+ * 10-second window is the share) holds inside the share. The rates are chosen for 2 shared cores.
  *
  * The tests run in order on one fleet (about 4 minutes in all):
  * 1. PostgreSQL unavailable at start: a typed error naming the setting (no fleet needed).
