@@ -39,6 +39,8 @@ export interface FleetStats {
   /** Runners hosting at least one partition. */
   readonly runners: ReadonlyArray<string>
   readonly tracked: number
+  /** Sessions the partitions restored from the store when they started on their current owners (moved in, or resumed). */
+  readonly restored: number
   readonly requests: number
   readonly refreshed: number
   readonly gone: number
@@ -68,7 +70,7 @@ export interface FleetService {
   readonly events: Stream.Stream<FleetEvent>
 }
 
-const sum = (stats: ReadonlyArray<PartitionStats>, key: "tracked" | "requests" | "refreshed" | "gone" | "expired" | "failed" | "retried" | "throttled") =>
+const sum = (stats: ReadonlyArray<PartitionStats>, key: "tracked" | "restored" | "requests" | "refreshed" | "gone" | "expired" | "failed" | "retried" | "throttled") =>
   stats.reduce((total, partition) => total + partition[key], 0)
 
 /** The fleet's operations over a `Sharding` (runner or client) and, on a worker, its registry. */
@@ -158,6 +160,7 @@ export const makeFleetService = (
         partitions: all,
         runners: Array.from(new Set(all.map((partition) => partition.runner))).sort(),
         tracked: sum(all, "tracked"),
+        restored: sum(all, "restored"),
         requests: sum(all, "requests"),
         refreshed: sum(all, "refreshed"),
         gone: sum(all, "gone"),
