@@ -155,6 +155,16 @@ export type User = directory.User
 export type Counters = counters.Counters
 
 /**
+ * One rate-limit window of one family as the fake counted it (`windowCounts`): the requests that
+ * arrived in it, refused ones included, and its 429s. What a fleet test reads to check that the
+ * processes together stayed within their shared budget in every window.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type WindowCount = counters.WindowCount
+
+/**
  * Options of `seedSessions`. With `maxAge`, each session is made as if signed in a random time up
  * to `maxAge` ago (and not used since), so expiries spread out as in a live org instead of all
  * falling at once.

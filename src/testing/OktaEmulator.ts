@@ -23,7 +23,8 @@
  * Admin routes (this emulator only, never on Okta; same API token; not counted, not rate-limited):
  * - `GET /__admin/faults`, `PATCH /__admin/faults` with `FaultSettings` JSON (answers the knobs in
  *   force, or 400 naming the bad knob), `DELETE /__admin/faults` (back to none).
- * - `GET /__admin/counters`, `DELETE /__admin/counters`.
+ * - `GET /__admin/counters`, `DELETE /__admin/counters`; `GET /__admin/windows`: the requests and
+ *   429s of every rate-limit window so far (`FakeOkta.windowCounts`).
  * - `POST /__admin/sessions` with `{"count": n}`: seeds n users with a session each, answers the sessions.
  * - `POST /__admin/users` with `{"login"?: string}`, `POST /__admin/users/{userId}/session-tokens`
  *   (answers `{"sessionToken": ...}`), `DELETE /__admin/sessions/{sessionId}` and

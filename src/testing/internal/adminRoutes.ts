@@ -83,6 +83,7 @@ export const adminRoutes = (
     HttpRouter.patch("/__admin/faults", admin(Effect.flatMap(bodyOf(FaultBody), (settings) => Effect.map(okta.setFaults(settings), json)))),
     HttpRouter.del("/__admin/faults", admin(Effect.as(okta.clearFaults, HttpServerResponse.empty({ status: 204 })))),
     HttpRouter.get("/__admin/counters", admin(Effect.map(okta.counters, json))),
+    HttpRouter.get("/__admin/windows", admin(Effect.map(okta.windowCounts, json))),
     HttpRouter.del("/__admin/counters", admin(Effect.as(okta.resetCounters, HttpServerResponse.empty({ status: 204 })))),
     HttpRouter.post(
       "/__admin/sessions",

@@ -11,6 +11,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
 import { type Faults, needsEffects, withoutHeaderFaults } from "./faults.js"
+import { familyOf } from "./operation.js"
 import type { Org } from "./org.js"
 import { carryOut, errorBody } from "./orgOperations.js"
 import type { RateLimitState, Reply, ReplyBody, Request, WireFault } from "./protocol.js"
@@ -34,6 +35,8 @@ const reply = (
   unknownEnums = false
 ): Reply => {
   org.counters.countStatus(status)
+  // a dropped request (status 0) still arrived in its window
+  org.counters.countWindow(request.operation, org.admission.setting(familyOf[request.operation]), at, status)
   return { operation: request.operation, status, requestId, dateMillis: at, rateLimit, body, wireFault, unknownEnums, faults }
 }
 

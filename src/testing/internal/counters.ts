@@ -3,7 +3,29 @@
  * wire faults and the most requests in flight at once. Admin calls and test operations do not count.
  */
 import * as Record from "effect/Record"
-import { familyOf, type Operation } from "./operation.js"
+import { type Family, familyOf, type Operation } from "./operation.js"
+import type { WindowSetting } from "./orgOptions.js"
+
+/**
+ * One rate-limit window of one family as the org counted it: every request that arrived in it
+ * (refused ones included), the 429s it answered, and the window's limit. Windows are fixed and
+ * aligned to the epoch, as the org enforces them.
+ */
+export interface WindowCount {
+  readonly family: Family
+  /** The window's start, epoch milliseconds. */
+  readonly start: number
+  readonly windowMillis: number
+  /** The family's limit per window while it was counted. */
+  readonly limit: number
+  /** Requests that arrived in the window, refused ones included. */
+  readonly requests: number
+  /** Of those, the ones answered 429 (a rate limit, the concurrent-request limit or an injected one). */
+  readonly tooManyRequests: number
+}
+
+/** The most windows kept per family: older ones are dropped first. */
+const maxWindows = 10_000
 
 /** A snapshot of the counters since the org started (or since `resetCounters`). */
 export interface Counters {
@@ -36,6 +58,41 @@ export class OrgCounters {
   connectionResets = 0
   hangs = 0
   maxInFlight = 0
+  /** Per family, its windows by start, in arrival order (a Map keeps insertion order). */
+  private readonly windows = new Map<Family, Map<number, { limit: number; windowMillis: number; requests: number; tooManyRequests: number }>>()
+
+  /** Counts an answer of `operation` at `at` in its family's window of `setting`. */
+  countWindow(operation: Operation, setting: WindowSetting, at: number, status: number): void {
+    const family = familyOf[operation]
+    let byStart = this.windows.get(family)
+    if (byStart === undefined) {
+      byStart = new Map()
+      this.windows.set(family, byStart)
+    }
+    const start = Math.floor(at / setting.windowMillis) * setting.windowMillis
+    let window = byStart.get(start)
+    if (window === undefined) {
+      window = { limit: setting.limit, windowMillis: setting.windowMillis, requests: 0, tooManyRequests: 0 }
+      byStart.set(start, window)
+      if (byStart.size > maxWindows) {
+        const oldest = byStart.keys().next()
+        if (oldest.done !== true) byStart.delete(oldest.value)
+      }
+    }
+    window.requests++
+    if (status === 429) window.tooManyRequests++
+  }
+
+  /** Every counted window, by family, oldest first. */
+  windowCounts(): ReadonlyArray<WindowCount> {
+    const all: Array<WindowCount> = []
+    for (const [family, byStart] of this.windows) {
+      for (const [start, window] of Array.from(byStart.entries()).sort(([a], [b]) => a - b)) {
+        all.push({ family, start, ...window })
+      }
+    }
+    return all
+  }
 
   /** Counts an answer's status (0, a dropped request, has none). */
   countStatus(status: number): void {

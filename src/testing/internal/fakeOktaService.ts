@@ -12,7 +12,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { InvalidOptions } from "../../InvalidOptions.js"
 import type { Session, SessionId, UserId } from "../../Session.js"
-import { type Counters, OrgCounters } from "./counters.js"
+import { type Counters, OrgCounters, type WindowCount } from "./counters.js"
 import type { User } from "./directory.js"
 import { type Faults, type FaultSettings, mergeFaults, noFaults } from "./faults.js"
 import type { Family } from "./operation.js"
@@ -100,6 +100,8 @@ export interface FakeOktaService {
   readonly clearFaults: Effect.Effect<void>
   /** A snapshot of the counters. */
   readonly counters: Effect.Effect<Counters>
+  /** Every rate-limit window counted so far (since the start or `resetCounters`), by family, oldest first. */
+  readonly windowCounts: Effect.Effect<ReadonlyArray<WindowCount>>
   /** Counts from zero again. */
   readonly resetCounters: Effect.Effect<void>
 }
@@ -218,6 +220,7 @@ const faultControls = (org: Org) => ({
       org.faults = noFaults
     }),
     counters: Effect.sync(() => org.counters.snapshot()),
+    windowCounts: Effect.sync(() => org.counters.windowCounts()),
     resetCounters: Effect.sync(() => {
       org.counters = new OrgCounters()
     })
