@@ -14,8 +14,9 @@
  * SIGTERM or SIGINT stops it cleanly (its partitions move to the others).
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Duration, Effect, Layer, Logger, LogLevel, Schedule, Schema, Stream } from "effect"
+import { Config, Duration, Effect, Layer, Logger, LogLevel, Schedule, Schema, Stream } from "effect"
 import { Keepalive, OktaConfig, Sessions } from "effect-okta-sessions"
+import * as KeepaliveBudgetRedis from "effect-okta-sessions/KeepaliveBudgetRedis"
 import * as KeepaliveFleet from "effect-okta-sessions/KeepaliveFleet"
 
 const argument = (flag: string): string | undefined => {
@@ -28,6 +29,19 @@ const KeepaliveJson = Schema.parseJson(Schema.Struct({
   share: Schema.optional(Schema.Number),
   budget: Schema.optional(Schema.Struct({ limit: Schema.Int, intervalMillis: Schema.Int })),
 }))
+
+/**
+ * With Redis, the worker's client throttle shares the windows it finds spent with every other
+ * process (`RateLimitShare`, given by `KeepaliveBudgetRedis.layerConfig` from the same
+ * `OKTA_KEEPALIVE_REDIS_URL` / `_PREFIX` as the fleet's budget): a 429 met by one pauses the
+ * client calls of all. Without Redis there is nothing to share.
+ */
+const ClientShareLive = Layer.unwrapEffect(
+  Effect.map(
+    Config.option(Config.string("OKTA_KEEPALIVE_REDIS_URL")),
+    (url) => url._tag === "Some" ? KeepaliveBudgetRedis.layerConfig : Layer.empty
+  )
+)
 
 const say = (value: object) => Effect.sync(() => process.stdout.write(`${JSON.stringify(value)}\n`))
 
@@ -74,6 +88,7 @@ const main = Effect.gen(function*() {
   }
   const WorkerLive = KeepaliveFleet.layerConfig({ keepalive }).pipe(
     Layer.provide(Sessions.layer),
+    Layer.provide(ClientShareLive),
     Layer.provide(OktaConfig.layerConfig()),
     Layer.provide(NodeHttpClient.layerUndici)
   )
