@@ -148,32 +148,33 @@ export const makeRedisBudget = (settings: RedisBudgetSettings, setting: string) 
             control.eval(publishPauseScript, 1, pauseKey, String(until), String(Math.min(maxTimerMillis, Math.ceil(until - now) + 1000)))
           )))
 
-    /** The outage's other half: once the control connection is ready, a new store connection that answers ends it. */
-    const relink: Effect.Effect<void> = Effect.gen(function*() {
-      for (;;) {
-        yield* Effect.sleep(relinkEvery)
-        // a Redis that accepts connections but does not answer (stopped, overloaded) gets no new store connection
-        if (control.status !== "ready") continue
-        const answers = yield* Effect.tryPromise(() => control.ping()).pipe(Effect.timeout(settings.commandTimeout), Effect.either)
-        if (Either.isLeft(answers)) continue
-        // opened, probed and then kept or closed as one step, so that shutdown cannot leave one open
-        const candidate = yield* Effect.uninterruptible(
-          Effect.flatMap(openLink, (opened) =>
-            Effect.matchEffect(probe(opened), {
-              onFailure: () => Effect.as(closeLink(opened), undefined),
-              onSuccess: () => Effect.succeed(opened)
-            }))
-        )
-        if (candidate === undefined) continue
-        link = candidate
-        outage.warned = false
-        const now = yield* Clock.currentTimeMillis
-        yield* Effect.logInfo(`KeepaliveBudgetRedis: Redis at ${where} is back after ${Math.round((now - lostAt) / 100) / 10} s; the fleet budget is used again`)
-        yield* writePause(localPause)
-        yield* Deferred.succeed(relinked, undefined)
-        return
-      }
+    /**
+     * One try at ending the outage: once the control connection is ready and answers a PING, a new
+     * store connection that answers the probe. A Redis that accepts connections but does not answer
+     * (stopped, overloaded) gets no new store connection. Fails (to be tried again) otherwise.
+     */
+    const relinkOnce: Effect.Effect<Link, unknown> = Effect.gen(function*() {
+      if (control.status !== "ready") return yield* Effect.fail("control connection not ready")
+      yield* Effect.tryPromise(() => control.ping()).pipe(Effect.timeoutFail({ duration: settings.commandTimeout, onTimeout: () => "no PONG" }))
+      // opened, probed and then kept or closed as one step, so that shutdown cannot leave one open
+      return yield* Effect.uninterruptible(
+        Effect.flatMap(openLink, (opened) => Effect.tapError(probe(opened), () => closeLink(opened)).pipe(Effect.as(opened)))
+      )
     })
+
+    /** The outage's other half: tried every `relinkEvery` until Redis answers (or the layer closes). */
+    const relink: Effect.Effect<void> = Effect.eventually(Effect.zipRight(Effect.sleep(relinkEvery), relinkOnce)).pipe(
+      Effect.flatMap((candidate) =>
+        Effect.gen(function*() {
+          link = candidate
+          outage.warned = false
+          const now = yield* Clock.currentTimeMillis
+          yield* Effect.logInfo(`KeepaliveBudgetRedis: Redis at ${where} is back after ${Math.round((now - lostAt) / 100) / 10} s; the fleet budget is used again`)
+          yield* writePause(localPause)
+          yield* Deferred.succeed(relinked, undefined)
+        })
+      )
+    )
 
     /** The first failure of an outage: warn once, fall back, and look for Redis in the background. */
     const lose = (lost: Link, cause: unknown) =>
