@@ -25,6 +25,7 @@ import * as Layer from "effect/Layer"
 import type * as Metric from "effect/Metric"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import type * as Tracer from "effect/Tracer"
 import { authorizerFor } from "./internal/client/authorizerForConfig.js"
 import { makeService } from "./internal/client/clientService.js"
 import * as ClientMetrics from "./internal/client/clientMetrics.js"
@@ -75,6 +76,13 @@ export interface OktaRequest<Documented extends OktaError.DocumentedTag> {
    * Default: the method and the path template, `GET /api/v1/sessions/{sessionId}`.
    */
   readonly operation?: string | undefined
+  /**
+   * The span this call records on (its HTTP attributes, retry and throttle events) and opens its own
+   * spans under. Default: the caller's current span. A `Sessions` operation passes the span it made
+   * for the call without making it the current span: that would copy the fiber's context and fiber
+   * refs, about a quarter of what a call allocates (BENCHMARKS.md, "Hot path steps").
+   */
+  readonly span?: Tracer.Span | undefined
 }
 
 /**

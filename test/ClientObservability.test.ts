@@ -5,7 +5,7 @@
  * wait, and the client's metrics (`OktaHttpClient.metrics`) read with `Metric.value`.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber, Metric, Redacted, Schedule, type Scope, Tracer } from "effect"
+import { Context, Duration, Effect, Exit, Fiber, FiberRef, FiberRefs, Logger, LogLevel, Metric, Option, Redacted, Schedule, type Scope, Tracer } from "effect"
 import * as http from "node:http"
 import type * as net from "node:net"
 import { OktaConfig, OktaHttpClient, Session, Sessions } from "effect-okta-sessions"
@@ -350,6 +350,40 @@ for (const [stackName, stack] of clientStacks) {
         const refused = yield* run(stack, org.url, (sessions) => sessions.getSession(untyped("me")))
         expect(Exit.isFailure(refused.exit)).toBe(true)
         expect(spanNamed(refused.spans, "Sessions.getSession").attributes.get("error.type")).toBe("invalid_argument")
+      }))
+
+    it.scopedLive("the Sessions span is a child of the caller's span and the parent of what the call opens or logs", () =>
+      Effect.gen(function*() {
+        const org = yield* server((index) =>
+          index === 0 ? { status: 503, headers: json, body: errorBody(503) } : { status: 200, headers: json, body: session }
+        )
+        // The span current when each log line was written (the retry's debug line is written inside the call).
+        const spanOfLogLine: Array<string> = []
+        const logger = Logger.make(({ context }) => {
+          const current = Context.getOption(FiberRefs.getOrDefault(context, FiberRef.currentContext), Tracer.ParentSpan)
+          spanOfLogLine.push(Option.match(current, { onNone: () => "none", onSome: (span) => span._tag === "Span" ? span.name : "external" }))
+        })
+        const { exit, spans } = yield* run(
+          stack,
+          org.url,
+          (sessions) =>
+            sessions.getSession(sessionId).pipe(
+              Effect.withSpan("caller"),
+              Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+              Logger.withMinimumLogLevel(LogLevel.Debug)
+            ),
+          { propagateTraceHeaders: true }
+        )
+        expect(Exit.isSuccess(exit)).toBe(true)
+        const caller = spanNamed(spans, "caller")
+        const call = spanNamed(spans, "Sessions.getSession")
+        expect(Option.getOrUndefined(call.parent)).toBe(caller)
+        const exchanges = spans.filter((span) => span.name === "http.client GET")
+        expect(exchanges.length).toBe(2)
+        for (const exchange of exchanges) expect(Option.getOrUndefined(exchange.parent)).toBe(call)
+        expect(spanOfLogLine.length).toBeGreaterThan(0)
+        expect(spanOfLogLine.every((name) => name === "Sessions.getSession" || name === "http.client GET"), spanOfLogLine.join(", ")).toBe(true)
+        expect(spanOfLogLine).toContain("Sessions.getSession")
       }))
 
     it.scopedLive("no secret in any attribute or event, even when the server echoes the token in its request id", () =>

@@ -6,7 +6,7 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Context, Effect, Exit, Layer, Logger, LogLevel, Redacted, Schedule, Tracer } from "effect"
+import { ConfigProvider, Context, Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Schedule, Tracer } from "effect"
 import { OktaConfig, Sessions } from "effect-okta-sessions"
 import { FakeOkta, FakeOktaAuth, OktaEmulator } from "effect-okta-sessions/testing"
 
@@ -100,6 +100,22 @@ describe("OktaAuth over HTTP against the emulator", () => {
         expect(api.every((request) => request.dpop === undefined)).toBe(true)
       }).pipe(Effect.provide(emulatorWithAuth())))
   }
+
+  it.scoped("the token request's span is a child of the call's Sessions span", () =>
+    Effect.gen(function*() {
+      const { session, sessions } = yield* appOnEmulator({ algorithm: "ES256" })
+      const spans: Array<{ readonly name: string; readonly parent: string }> = []
+      const native = yield* Effect.tracer
+      const tracer = Tracer.make({
+        span: (name, parent, context, links, startTime, kind, options) => {
+          spans.push({ name, parent: Option.match(parent, { onNone: () => "none", onSome: (span) => span._tag === "Span" ? span.name : "external" }) })
+          return native.span(name, parent, context, links, startTime, kind, options)
+        },
+        context: (f) => f()
+      })
+      yield* sessions.getSession(session.id).pipe(Effect.withTracer(tracer))
+      expect(spans.find((span) => span.name === "OktaAuth.requestToken")?.parent).toBe("Sessions.getSession")
+    }).pipe(Effect.provide(emulatorWithAuth())))
 
   it.scoped("DPoP: the nonce exchange on the token endpoint and on an API call, a bound token, a proof per call", () =>
     Effect.gen(function*() {

@@ -35,6 +35,7 @@ const program = Effect.gen(function*() {
     for (let index = 0; index < calls; index++) {
       const call = new CallObservation({
         span: span(),
+        spanIsCurrent: true,
         clock,
         labels: [],
         operation: "getSession",

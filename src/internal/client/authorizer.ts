@@ -33,6 +33,8 @@ export interface Authorizer {
   readonly onUnauthorized: (headers: Headers.Headers, used: AuthorizationHeaders) => Effect.Effect<UnauthorizedDecision>
   /** Secrets of the credential that every answer is scrubbed of (a static token, the private key's text). */
   readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+  /** `authorize` hands out the same headers every time and opens no span (a static token). */
+  readonly fixed: boolean
 }
 
 /** The authorizer of a static `Authorization` value: the same header every time, and a 401 is final. */
@@ -42,5 +44,5 @@ export const staticAuthorizer = (authorization: Redacted.Redacted<string>): Auth
   const secrets = [authorization, Redacted.make(value.slice(value.indexOf(" ") + 1))]
   const headers = Effect.succeed<AuthorizationHeaders>({ authorization, secrets: [] })
   const fail = Effect.succeed<UnauthorizedDecision>("fail")
-  return { authorize: () => headers, onUnauthorized: () => fail, secrets }
+  return { authorize: () => headers, onUnauthorized: () => fail, secrets, fixed: true }
 }

@@ -12,6 +12,7 @@
  * the org's host and port, a path template, a status, or what `Scrub` left of a response header.
  */
 import type * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import type * as MetricLabel from "effect/MetricLabel"
 import type * as Tracer from "effect/Tracer"
 import * as OktaError from "../../OktaError.js"
@@ -74,12 +75,16 @@ export class CallObservation {
   readonly #span: Tracer.Span | undefined
   readonly #clock: Clock.Clock
   readonly #labels: ReadonlyArray<MetricLabel.MetricLabel>
+  /** The call's span when the caller passed it without making it current (`OktaRequest.span`). */
+  readonly #notCurrent: Tracer.Span | undefined
   /** The metrics' `operation` tag. */
   readonly operation: string
 
   constructor(
     options: {
       readonly span: Tracer.AnySpan | undefined
+      /** Whether `span` is the fiber's current span; when not, `underSpan` makes it the parent of what it runs. */
+      readonly spanIsCurrent: boolean
       readonly clock: Clock.Clock
       readonly labels: ReadonlyArray<MetricLabel.MetricLabel>
       readonly operation: string
@@ -91,6 +96,7 @@ export class CallObservation {
     this.#span = spanOf(options.span)
     this.#clock = options.clock
     this.#labels = options.labels
+    this.#notCurrent = options.spanIsCurrent ? undefined : this.#span
     this.operation = options.operation
     const span = this.#span
     if (span !== undefined) {
@@ -100,6 +106,19 @@ export class CallObservation {
       span.attribute("url.template", options.pathTemplate)
       span.attribute("okta.retries", 0)
     }
+  }
+
+  /** The call's span when it is not the fiber's current span (a transport that may open spans or log makes it their parent). */
+  get parentSpan(): Tracer.Span | undefined {
+    return this.#notCurrent
+  }
+
+  /**
+   * `effect` with the call's span as its parent span: for what may open a span or log (an OAuth token
+   * request, a retry, a warning). Unchanged when the span is current already.
+   */
+  underSpan<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
+    return this.#notCurrent === undefined ? effect : Effect.withParentSpan(effect, this.#notCurrent)
   }
 
   /** Now on the call's clock, in milliseconds. */

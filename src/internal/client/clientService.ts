@@ -103,7 +103,8 @@ export const makeService = (
     ): Effect.Effect<OktaResponse, ExecuteError<Documented>> =>
       Effect.withFiberRuntime((fiber) => {
         const call = new CallObservation({
-          span: fiber.currentSpan,
+          span: request.span ?? fiber.currentSpan,
+          spanIsCurrent: request.span === undefined,
           clock: Context.get(fiber.currentDefaultServices, Clock.Clock),
           labels: fiber.getFiberRef(FiberRef.currentMetricLabels),
           operation: request.operation ?? `${request.method} ${request.pathTemplate}`,
@@ -116,7 +117,7 @@ export const makeService = (
         return Effect.catchAll(
           exchange(request, { count: 0, retryFor: undefined }, deadlineMillis, scrub, call),
           (first) =>
-            Effect.tapError(retriesAfter(request, first, deadlineMillis, scrub, call), (error) =>
+            Effect.tapError(call.underSpan(retriesAfter(request, first, deadlineMillis, scrub, call)), (error) =>
               Effect.sync(() => call.failed(error)))
         )
       })

@@ -27,6 +27,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import type * as Tracer from "effect/Tracer"
 import type { OktaConfig } from "../../OktaConfig.js"
 import type { ExecuteError, OktaRequest, OktaResponse } from "../../OktaHttpClient.js"
 import * as OktaError from "../../OktaError.js"
@@ -66,18 +67,20 @@ const heldSummary = {
 } as const
 
 /**
- * `send` inside an `http.client <METHOD>` span whose trace headers it sends. The span ends with
+ * `send` inside an `http.client <METHOD>` span (a child of `parent`, else of the current span) whose trace headers it sends. The span ends with
  * nothing of the answer (a success ends it as a plain success, a failure with the already scrubbed
  * error), and carries only the method, the org, the path template and the status.
  */
 const tracedExchange = <A extends { readonly status: number }, E extends { readonly _tag: string }>(
   request: { readonly method: string; readonly pathTemplate: string },
   server: ServerAttributes,
+  parent: Tracer.Span | undefined,
   send: (traceHeaders: Headers.Headers) => Effect.Effect<A, E>
 ): Effect.Effect<A, E> =>
   Effect.flatMap(
     Effect.makeSpan(`http.client ${request.method}`, {
       kind: "client",
+      ...(parent === undefined ? {} : { parent }),
       attributes: {
         "http.request.method": request.method,
         "server.address": server.address,
@@ -233,9 +236,11 @@ export const makeExchange = (
       }
       return fixed
     }
-    const authorized = request.credential === "apiToken"
+    const authorized = request.credential !== "apiToken"
+      ? Effect.succeed(undefined)
+      : authorizer.fixed
       ? authorizer.authorize({ method: request.method, url: config.orgUrl + request.path })
-      : Effect.succeed(undefined)
+      : call.underSpan(authorizer.authorize({ method: request.method, url: config.orgUrl + request.path }))
     return Effect.flatMap(authorized, (used) => {
       const headers = used === undefined
         ? fixedHeaders()
@@ -271,7 +276,7 @@ export const makeExchange = (
           (error): error is OktaError.Unauthorized => error instanceof OktaError.Unauthorized,
           (unauthorized) =>
             Effect.flatMap(
-              authorizer.onUnauthorized(response.headers, replayable),
+              call.underSpan(authorizer.onUnauthorized(response.headers, replayable)),
               (decision): Effect.Effect<never, OktaError.Unauthorized | ReplayRequested> =>
                 decision === "replay" ? Effect.fail(new ReplayRequested({ unauthorized })) : Effect.fail(unauthorized)
             )
@@ -296,7 +301,8 @@ export const makeExchange = (
           path: request.path,
           urlParams: request.urlParams,
           headers: traceHeaders === undefined ? headers : { ...headers, ...traceHeaders },
-          body: request.body
+          body: request.body,
+          parentSpan: call.parentSpan
         }),
         {
           onFailure: (failure) => Effect.fail(transportError(failure)),
@@ -309,14 +315,14 @@ export const makeExchange = (
               body: response.status === 429 ? response.body : undefined,
               rateLimit
             }, call.nowMillis())
-            return warning === undefined ? answer(response, rateLimit) : Effect.zipRight(warning, answer(response, rateLimit))
+            return warning === undefined ? answer(response, rateLimit) : Effect.zipRight(call.underSpan(warning), answer(response, rateLimit))
           }
         }
       )
     }
 
     // The request timeout is the transport's (a deadline on the layer's sweeper): no fiber per call.
-    return config.propagateTraceHeaders ? tracedExchange(request, server, send) : send(undefined)
+    return config.propagateTraceHeaders ? tracedExchange(request, server, call.parentSpan, send) : send(undefined)
   }
 
   return <Documented extends OktaError.DocumentedTag>(

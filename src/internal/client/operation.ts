@@ -28,7 +28,8 @@ import { checkCookie, checkQueryBooleans, checkSessionToken, isProblem, pathPara
 import { decodeSession } from "./sessionBody.js"
 
 /** A body that is not a Session: the call's span says so (`error.type`, as the client does for its own failures). */
-const onDecodeError = Effect.annotateCurrentSpan("error.type", "decode_error" satisfies ErrorType)
+const onDecodeError = (span: Tracer.Span): Effect.Effect<void> =>
+  Effect.sync(() => span.attribute("error.type", "decode_error" satisfies ErrorType))
 
 /** The errors of an operation: its row's documented tags, the common ones and `InvalidArgument`. */
 export type OperationError<Op extends OperationName> =
@@ -63,7 +64,12 @@ const encodeCreateRequest = Schema.encodeSync(Schema.parseJson(CreateSessionRequ
 
 /**
  * Each operation's span is the client span of its call to Okta (the platform client's own per-request
- * span is turned off by `OktaHttpClient` unless trace headers are sent).
+ * span is turned off by `OktaHttpClient` unless trace headers are sent). It is handed to the call
+ * (`OktaRequest.span`) rather than made the current span: `Effect.withSpan` provides it through the
+ * fiber's context, a copy of the context and two of the fiber refs per call, 11 KiB of the 37 KiB a
+ * call allocated and about 10 µs of its CPU (BENCHMARKS.md, "Hot path steps", step 7). What inside
+ * the call may open a span or log (an OAuth token request, a retry, a warning, a user's `HttpClient`)
+ * runs with it as the parent span.
  *
  * `Effect.withSpan` without a captured stack trace rather than `Effect.fn`: `Effect.fn` makes an
  * `Error` (a stack capture) on every call for the span's `code.stacktrace`, about 12 µs of CPU per
@@ -142,7 +148,7 @@ export const makeOperations = (http: OktaHttpClient.OktaHttpClient.Service) => {
     name: string,
     operation: Op,
     args: OperationArguments<Op>,
-    then: (response: OktaHttpClient.OktaResponse) => Effect.Effect<A, E>
+    then: (response: OktaHttpClient.OktaResponse, span: Tracer.Span) => Effect.Effect<A, E>
   ): Effect.Effect<A, E | OktaHttpClient.ExecuteError<DocumentedOf<Op>> | OktaError.InvalidArgument> => {
     const prepared = prepare(operation, args)
     if (Either.isLeft(prepared)) {
@@ -152,7 +158,11 @@ export const makeOperations = (http: OktaHttpClient.OktaHttpClient.Service) => {
       })
     }
     const { attributes, request } = prepared.right
-    return Effect.withSpan(Effect.flatMap(http.execute(request), then), name, { ...clientSpan, attributes })
+    return Effect.useSpan(
+      name,
+      { ...clientSpan, attributes },
+      (span) => Effect.flatMap(http.execute({ ...request, span }), (response) => then(response, span))
+    )
   }
 
   const session = <Op extends SessionOperation, Args extends Array<unknown>>(
@@ -160,7 +170,8 @@ export const makeOperations = (http: OktaHttpClient.OktaHttpClient.Service) => {
     toArguments: (...args: Args) => OperationArguments<Op>
   ): (...args: Args) => Effect.Effect<Session, OperationError<Op>> => {
     const name = `Sessions.${operation}`
-    const decode = (response: OktaHttpClient.OktaResponse) => decodeSession(response, endpoints[operation], onDecodeError)
+    const decode = (response: OktaHttpClient.OktaResponse, span: Tracer.Span) =>
+      decodeSession(response, endpoints[operation], onDecodeError(span))
     return (...args) => call(name, operation, toArguments(...args), decode)
   }
 

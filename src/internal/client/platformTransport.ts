@@ -66,10 +66,14 @@ export const make = (options: {
       withoutRedirects
     )
 
-  if (sweeper === undefined) return (request) => exchangeOver(client, request)
+  /** The user's client may open spans or log (its own middleware): under the call's span, as the rest of the call. */
+  const underCall = <A, E>(request: WireRequest, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    request.parentSpan === undefined ? effect : Effect.withParentSpan(effect, request.parentSpan)
+
+  if (sweeper === undefined) return (request) => underCall(request, exchangeOver(client, request))
 
   return (request) =>
-    Effect.flatMap(Scope.make(), (scope) => {
+    underCall(request, Effect.flatMap(Scope.make(), (scope) => {
       let expired = false
       const deadline = sweeper.register(() => {
         expired = true
@@ -84,5 +88,5 @@ export const make = (options: {
           return Scope.close(scope, Exit.void)
         })
       )
-    })
+    }))
 }

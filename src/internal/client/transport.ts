@@ -7,6 +7,7 @@
  */
 import type * as Headers from "@effect/platform/Headers"
 import type * as Effect from "effect/Effect"
+import type * as Tracer from "effect/Tracer"
 
 /** One request as it goes out. */
 export interface WireRequest {
@@ -18,6 +19,8 @@ export interface WireRequest {
   readonly headers: Readonly<Record<string, string>>
   /** A JSON body, already encoded. */
   readonly body: string | undefined
+  /** The call's span when it is not the current span: the parent of any span the transport's client opens. */
+  readonly parentSpan?: Tracer.Span | undefined
 }
 
 /** A complete answer. */

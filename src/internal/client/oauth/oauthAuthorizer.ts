@@ -93,5 +93,5 @@ export const makeOAuth = (context: OAuthContext, userClient: HttpClient.HttpClie
       ...settings.signingKey.secrets,
       ...(Option.isSome(dpopKey) ? dpopKey.value.signingKey.secrets : [])
     ]
-    return { authorizer: { authorize, onUnauthorized, secrets }, tokens }
+    return { authorizer: { authorize, onUnauthorized, secrets, fixed: false }, tokens }
   })
