@@ -64,6 +64,8 @@ export interface BenchOptions {
   readonly heap?: HeapOptions | undefined
   /** The fake Okta sends Session bodies chunked, without Content-Length. */
   readonly chunked?: boolean | undefined
+  /** Node/V8 flags given to every client process of the throughput scenarios (`--client-node-flags`). */
+  readonly clientNodeFlags?: ReadonlyArray<string> | undefined
   readonly log: (line: string) => void
 }
 
@@ -212,6 +214,8 @@ export interface ColdStartRow {
 /** Everything one run measured. */
 export interface BenchReport {
   readonly chunked: boolean
+  /** The flags the throughput clients ran with (none by default). */
+  readonly clientNodeFlags: ReadonlyArray<string>
   readonly machine: MachineFacts
   readonly machineAfter: MachineFacts
   readonly throughput: ReadonlyArray<ThroughputRow>
@@ -326,7 +330,7 @@ const runThroughput = async (
   for (let round = 0; round < options.rounds; round++) {
     // Start this round's processes together (starting is the slow part), then measure one at a time.
     const started = await Promise.allSettled(
-      rotate(options.clients, round).map((client) => ClientProcess.start(client, server.orgUrl, maxSeconds))
+      rotate(options.clients, round).map((client) => ClientProcess.start(client, server.orgUrl, maxSeconds, options.clientNodeFlags))
     )
     const processes = started.flatMap((outcome) => outcome.status === "fulfilled" ? [outcome.value] : [])
     const failure = started.find((outcome) => outcome.status === "rejected")
@@ -588,7 +592,7 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
     const keepalive = options.keepalive === undefined ? [] : await runKeepalive(options.keepalive.sessions, options.log)
     if (options.keepalive !== undefined) await runKeepaliveStoreBench({ sessions: Math.max(...options.keepalive.sessions) }, options.log)
     const heap = options.heap === undefined ? undefined : await runHeap(options.heap, server, maxSeconds, options.log)
-    return { chunked: options.chunked === true, machine, machineAfter: machineFacts(), throughput, rateLimit, coldStart, keepalive, heap }
+    return { chunked: options.chunked === true, clientNodeFlags: options.clientNodeFlags ?? [], machine, machineAfter: machineFacts(), throughput, rateLimit, coldStart, keepalive, heap }
   } finally {
     await server.stop()
     removeRunDirectory()
@@ -605,6 +609,7 @@ export const formatMarkdown = (report: BenchReport): string => {
   lines.push(
     `Measured ${machine.date.slice(0, 16).replace("T", " ")} UTC on ${machine.nproc} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}.`,
     `Load average (1/5/15 min) ${machine.loadAverage.join(" / ")} at the start, ${machineAfter.loadAverage.join(" / ")} at the end.`,
+    ...(report.clientNodeFlags.length === 0 ? [] : [`Every throughput client (raw undici and okta-sdk included) ran with \`${report.clientNodeFlags.join(" ")}\`.`]),
     ""
   )
   if (report.throughput.length > 0) {
@@ -933,6 +938,9 @@ const usage = `npm run bench -- [options]
                       heap used after GC sampled every ${heapDefaults.sampleEvery.toLocaleString("en-US")} calls; several minutes)
   --clients LIST      comma-separated clients (default ${defaultOptions.clients.join(",")})
   --chunked           the fake Okta sends Session bodies chunked, without Content-Length
+  --client-node-flags "FLAGS"
+                      Node/V8 flags for every throughput client process, e.g.
+                      "--no-allocation-site-pretenuring" (BENCHMARKS.md, "The young generation")
   --write             replace the generated part of BENCHMARKS.md with the results (the heap run
                       has its own part)
   --profile CLIENT OPERATION CONCURRENCY REQUESTS
@@ -1014,7 +1022,8 @@ const main = async (argv: ReadonlyArray<string>): Promise<void> => {
         settleCalls: scaled(heapDefaults.settleCalls)
       }
       : undefined,
-    chunked: argv.includes("--chunked")
+    chunked: argv.includes("--chunked"),
+    clientNodeFlags: value("--client-node-flags")?.split(" ").filter((flag) => flag !== "") ?? []
   }
   const report = await runBench(options)
   const markdown = formatMarkdown(report)
