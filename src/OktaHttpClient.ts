@@ -80,7 +80,7 @@ export interface OktaRequest<Documented extends OktaError.DocumentedTag> {
    * The span this call records on (its HTTP attributes, retry and throttle events) and opens its own
    * spans under. Default: the caller's current span. A `Sessions` operation passes the span it made
    * for the call without making it the current span: that would copy the fiber's context and fiber
-   * refs, about a quarter of what a call allocates (BENCHMARKS.md, "Hot path steps").
+   * refs on every call, about 10 KiB of allocation (BENCHMARKS.md, "Hot path steps 7 and 8").
    */
   readonly span?: Tracer.Span | undefined
 }

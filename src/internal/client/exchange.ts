@@ -67,9 +67,10 @@ const heldSummary = {
 } as const
 
 /**
- * `send` inside an `http.client <METHOD>` span (a child of `parent`, else of the current span) whose trace headers it sends. The span ends with
- * nothing of the answer (a success ends it as a plain success, a failure with the already scrubbed
- * error), and carries only the method, the org, the path template and the status.
+ * `send` inside an `http.client <METHOD>` span (a child of `parent`, else of the current span)
+ * whose trace headers it sends. The span ends with nothing of the answer (a success ends it as a
+ * plain success, a failure with the already scrubbed error), and carries only the method, the org,
+ * the path template and the status.
  */
 const tracedExchange = <A extends { readonly status: number }, E extends { readonly _tag: string }>(
   request: { readonly method: string; readonly pathTemplate: string },

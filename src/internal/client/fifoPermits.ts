@@ -25,9 +25,10 @@ class Waiter {
  * The waiters, oldest first: an array read from `head`, each slot cleared as it is taken and the
  * array cut back once half of it is taken. Not `MutableQueue`: its list nodes keep pointing at the
  * next node after they leave the queue, so one node that reached the old generation kept its
- * successors, and their waiting calls, alive through every young collection (at concurrency 64 over
- * the cap of 32 the collector's share of the CPU went from about 4 % to 25 %, BENCHMARKS.md "Hot
- * path steps", step 8).
+ * successors, and their waiting calls, alive through every young collection. Measured in one process
+ * (bench/notes/stack-cost.ts, 64 callers over the cap of 32, answers after 3 ms): 82-98 µs of CPU and
+ * 20-23 µs of GC pause per call with `MutableQueue`, 45-48 µs and 6-7 µs with this (BENCHMARKS.md,
+ * "Hot path steps 7 and 8").
  */
 class WaiterQueue {
   private items: Array<Waiter | undefined> = []

@@ -66,8 +66,8 @@ const encodeCreateRequest = Schema.encodeSync(Schema.parseJson(CreateSessionRequ
  * Each operation's span is the client span of its call to Okta (the platform client's own per-request
  * span is turned off by `OktaHttpClient` unless trace headers are sent). It is handed to the call
  * (`OktaRequest.span`) rather than made the current span: `Effect.withSpan` provides it through the
- * fiber's context, a copy of the context and two of the fiber refs per call, 11 KiB of the 37 KiB a
- * call allocated and about 10 µs of its CPU (BENCHMARKS.md, "Hot path steps", step 7). What inside
+ * fiber's context, a copy of the context and two of the fiber refs per call: 9 of the 37 KiB a call
+ * allocated in one process (BENCHMARKS.md, "Hot path steps 7 and 8", step 7). What inside
  * the call may open a span or log (an OAuth token request, a retry, a warning, a user's `HttpClient`)
  * runs with it as the parent span.
  *
