@@ -58,8 +58,12 @@ export const buildScripts = async (): Promise<void> => {
 export const scriptPath = (name: ScriptName): string => join(cacheDirectory("scripts"), `${name}.mjs`)
 
 /**
- * Forks a script built by `buildScripts`; it exits by itself after `maxSeconds`. `nodeFlags` are
- * added to the flags Node was started with (the heap run passes `--expose-gc`).
+ * Forks a script built by `buildScripts`; it exits by itself after `maxSeconds`. The child runs with
+ * `nodeFlags` only (the heap run passes `--expose-gc`), not with the flags this process was started
+ * with: under `npm run bench` those are tsx's loader (`--require …/preflight.cjs --import
+ * …/loader.mjs`), which the bundled scripts do not need, and under which
+ * `--no-allocation-site-pretenuring` left the lean client's GC share at 20–24 % where plain Node
+ * gives 7–8 % (BENCHMARKS.md, "Hot path steps 7 and 8, and the young generation").
  */
 export const forkScript = (
   name: ScriptName,
@@ -70,7 +74,7 @@ export const forkScript = (
   fork(scriptPath(name), ["--max-seconds", String(maxSeconds), ...args], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     serialization: "json",
-    ...(nodeFlags.length === 0 ? {} : { execArgv: [...process.execArgv, ...nodeFlags] })
+    execArgv: [...nodeFlags]
   })
 
 /**
