@@ -216,6 +216,10 @@ export const makeExchange = (
     onSome: (timeout) => `no complete answer within ${Duration.format(timeout)}`
   })
 
+  /** The request's credential; an authorizer that may open a span (OAuth) runs under the call's span. */
+  const authorizedUnder = (call: CallObservation, target: { readonly method: string; readonly url: string }) =>
+    authorizer.fixed ? authorizer.authorize(target) : call.underSpan(authorizer.authorize(target))
+
   /**
    * One send of the request: with the cookie (`/me`), or with the credential `authorize` gives once
    * the throttle lets it go. `mayReplay`: a 401 to it may ask the authorizer for a replay.
@@ -237,11 +241,9 @@ export const makeExchange = (
       }
       return fixed
     }
-    const authorized = request.credential !== "apiToken"
-      ? Effect.succeed(undefined)
-      : authorizer.fixed
-      ? authorizer.authorize({ method: request.method, url: config.orgUrl + request.path })
-      : call.underSpan(authorizer.authorize({ method: request.method, url: config.orgUrl + request.path }))
+    const authorized = request.credential === "apiToken"
+      ? authorizedUnder(call, { method: request.method, url: config.orgUrl + request.path })
+      : Effect.succeed(undefined)
     return Effect.flatMap(authorized, (used) => {
       const headers = used === undefined
         ? fixedHeaders()
