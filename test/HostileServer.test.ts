@@ -5,7 +5,7 @@
  * on `FetchHttpClient`, `NodeHttpClient.layerUndici` and the lean `OktaUndici` layer.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Clock, Effect, Either, Exit, Fiber, Option, Redacted, TestClock } from "effect"
+import { Cause, Clock, Effect, Either, Exit, Fiber, Layer, Option, Redacted, TestClock } from "effect"
 import * as http from "node:http"
 import * as net from "node:net"
 import * as zlib from "node:zlib"
@@ -377,5 +377,27 @@ describe.each(clientStacks)("hostile server over %s", (_name, clientLayer) => {
       const call = Effect.flatMap(Sessions.Sessions, (s) => s.getSession(sessionId))
       const { exit } = yield* within(Effect.provide(call, sessionsOver(urlOf(server), clientLayer, { maxRetries: 0 })), 1_000)
       expect(transportReason(failure(exit))).toBe("TransportError:Connection")
+    }))
+
+  it.scoped("a call interrupted while it waits for its answer aborts the request: the server sees the connection close", () =>
+    Effect.gen(function*() {
+      let closed = false
+      // Never answers; notes when the client drops the request.
+      const org = yield* hostile((_, request) => {
+        request.socket.once("close", () => {
+          closed = true
+        })
+        return "handled"
+      })
+      const realPause = Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
+      // The layer outlives the call (its pool is not closed with it): only the abort can close the connection.
+      const context = yield* Layer.build(sessionsOver(org.url, clientLayer))
+      const fiber = yield* Effect.fork(Effect.provide(Effect.flatMap(Sessions.Sessions, (s) => s.getSession(sessionId)), context))
+      for (let spin = 0; spin < 400 && org.received.length === 0; spin++) yield* realPause
+      expect(org.received).toHaveLength(1)
+      const exit = yield* Fiber.interrupt(fiber)
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      for (let spin = 0; spin < 400 && !closed; spin++) yield* realPause
+      expect(closed).toBe(true)
     }))
 })

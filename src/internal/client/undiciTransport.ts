@@ -9,10 +9,11 @@
  * that module loads undici.
  */
 import * as Headers from "@effect/platform/Headers"
+import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import type * as Undici from "undici"
 import { contentEncodings, decodeContent } from "./contentDecoding.js"
-import type { DeadlineSweeper } from "./deadlineSweeper.js"
+import type { Deadline, DeadlineSweeper } from "./deadlineSweeper.js"
 import { timeoutFailure, type Transport, type WireAnswer, type WireFailure, type WireRequest } from "./transport.js"
 
 const timeoutReason = new Error("request timeout")
@@ -46,6 +47,141 @@ const pathOf = (request: WireRequest): string => {
 }
 
 /**
+ * One request in flight: undici's handler, and all the call's state as fields of one object. A
+ * class rather than an object literal with closures over `let`s: V8 tracks an object or array
+ * literal by its allocation site, and under load tenures a site whose objects it saw survive (a
+ * full collection with incremental marking sees every call in flight and every object written to
+ * the heap during marking as live). Each object of a tenured site is then made in the old generation,
+ * and what it points to (the closures, the chunks, the Effect it resumes) survives every young
+ * collection until the next full one. Objects made by `new` have no such site
+ * (BENCHMARKS.md, "The young generation").
+ */
+class DispatchCall implements Undici.Dispatcher.DispatchHandler {
+  controller: Undici.Dispatcher.DispatchController | undefined = undefined
+  pendingAbort: Error | undefined = undefined
+  /**
+   * Resumes the call's fiber; `undefined` before the request is sent and once the call is settled
+   * or interrupted. Everything else the call held is dropped with it, so that a finished call keeps
+   * nothing alive through this object.
+   */
+  resume: ((effect: Effect.Effect<WireAnswer, WireFailure>) => void) | undefined = undefined
+  status = 0
+  headers: Record<string, string> | undefined = undefined
+  /** The first chunk of the body, then `more` for the rest: most bodies come in one chunk. */
+  first: Buffer | undefined = undefined
+  more: Array<Buffer> | undefined = undefined
+  received = 0
+  deadline: Deadline | undefined = undefined
+
+  constructor(readonly maxBodyBytes: number) {}
+
+  /**
+   * The continuation of the wait for the answer (`matchCauseEffect`, in an uninterruptible region):
+   * a wait that ends while the call still waits was interrupted, and the request is aborted. This
+   * is what `Effect.async`'s canceler would do, but a canceler makes `Effect.async` add an
+   * `Effect.onInterrupt`, whose object literal of closures per call V8 may tenure (see
+   * matchFailure.ts). Fields, not methods: `matchCauseEffect` calls them as plain functions.
+   */
+  readonly onFailure = (cause: Cause.Cause<WireFailure>): Effect.Effect<WireAnswer, WireFailure> => {
+    if (this.resume !== undefined) this.interrupt()
+    return Effect.failCause(cause)
+  }
+
+  readonly onSuccess = (answer: WireAnswer): Effect.Effect<WireAnswer, WireFailure> => Effect.succeed(answer)
+
+  abort(reason: Error): void {
+    const controller = this.controller
+    if (controller === undefined) this.pendingAbort = reason
+    else if (!controller.aborted) controller.abort(reason)
+  }
+
+  /** Ends the call's own part: cancels the deadline and lets go of everything the call held. */
+  private finish(): void {
+    this.resume = undefined
+    this.deadline?.cancel()
+    this.deadline = undefined
+    this.headers = undefined
+    this.first = undefined
+    this.more = undefined
+  }
+
+  settle(effect: Effect.Effect<WireAnswer, WireFailure>): void {
+    const resume = this.resume
+    if (resume === undefined) return
+    this.finish()
+    this.controller = undefined
+    resume(effect)
+  }
+
+  /** Interruption: the answer no longer matters. */
+  interrupt(): void {
+    this.finish()
+    this.abort(interruptedReason)
+    this.controller = undefined
+  }
+
+  onRequestStart(controller: Undici.Dispatcher.DispatchController): void {
+    this.controller = controller
+    if (this.pendingAbort !== undefined) controller.abort(this.pendingAbort)
+  }
+
+  onResponseStart(
+    _: Undici.Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | Array<string> | undefined>
+  ): void {
+    this.status = statusCode
+    this.headers = flatten(headers)
+  }
+
+  onResponseData(controller: Undici.Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.resume === undefined) return
+    this.received += chunk.length
+    if (this.received > this.maxBodyBytes) {
+      // Enough is known: answer now and drop the connection rather than read the rest.
+      this.settle(Effect.succeed(new Answer(this.status, Headers.unsafeFromRecord(this.headers ?? {}), undefined)))
+      controller.abort(tooLargeReason)
+      return
+    }
+    if (this.first === undefined) this.first = chunk
+    else if (this.more === undefined) this.more = Array.of(chunk)
+    else this.more.push(chunk)
+  }
+
+  onResponseEnd(): void {
+    if (this.resume === undefined) return
+    const first = this.first
+    const raw = first === undefined
+      ? empty
+      : this.more === undefined
+      ? first
+      : Buffer.concat(Array.of(first, ...this.more), this.received)
+    const headers = this.headers ?? {}
+    this.settle(Effect.succeed(new Answer(this.status, Headers.unsafeFromRecord(headers), decoded(headers, raw, this.maxBodyBytes))))
+  }
+
+  onResponseError(_: Undici.Dispatcher.DispatchController, error: Error): void {
+    this.settle(Effect.fail(error === timeoutReason ? timeoutFailure : { _tag: "Connection", cause: error }))
+  }
+}
+
+/** A complete answer (a class for the reason `DispatchCall` is one). */
+class Answer implements WireAnswer {
+  constructor(readonly status: number, readonly headers: Headers.Headers, readonly body: Uint8Array | undefined) {}
+}
+
+/** undici's options for one request (a class for the reason `DispatchCall` is one). */
+class DispatchOptions implements Undici.Dispatcher.DispatchOptions {
+  constructor(
+    readonly origin: string,
+    readonly path: string,
+    readonly method: Undici.Dispatcher.HttpMethod,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly body: string | null
+  ) {}
+}
+
+/**
  * Sends requests to `origin` through `dispatcher`, reading at most `maxBodyBytes` of each body and
  * ending each call at its deadline on `sweeper` (none when `sweeper` is `undefined`).
  */
@@ -57,76 +193,28 @@ export const make = (options: {
 }): Transport => {
   const { dispatcher, maxBodyBytes, origin, sweeper } = options
   return (request: WireRequest): Effect.Effect<WireAnswer, WireFailure> =>
-    Effect.async<WireAnswer, WireFailure>((resume) => {
-      let controller: Undici.Dispatcher.DispatchController | undefined
-      let pendingAbort: Error | undefined
-      let done = false
-      let status = 0
-      let headers: Record<string, string> = {}
-      let chunks: Array<Buffer> = []
-      let received = 0
-      const abort = (reason: Error) => {
-        if (controller === undefined) pendingAbort = reason
-        else if (!controller.aborted) controller.abort(reason)
-      }
-      const deadline = sweeper?.register(() => abort(timeoutReason))
-      const settle = (effect: Effect.Effect<WireAnswer, WireFailure>) => {
-        if (done) return
-        done = true
-        deadline?.cancel()
-        resume(effect)
-      }
-      const handler: Undici.Dispatcher.DispatchHandler = {
-        onRequestStart(started) {
-          controller = started
-          if (pendingAbort !== undefined) started.abort(pendingAbort)
-        },
-        onResponseStart(_, statusCode, responseHeaders) {
-          status = statusCode
-          headers = flatten(responseHeaders)
-        },
-        onResponseData(current, chunk) {
-          if (done) return
-          received += chunk.length
-          if (received > maxBodyBytes) {
-            chunks = []
-            // Enough is known: answer now and drop the connection rather than read the rest.
-            settle(Effect.succeed({ status, headers: Headers.unsafeFromRecord(headers), body: undefined }))
-            current.abort(tooLargeReason)
-            return
-          }
-          chunks.push(chunk)
-        },
-        onResponseEnd() {
-          if (done) return
-          const raw = chunks.length === 0
-            ? empty
-            : chunks.length === 1 && chunks[0] !== undefined
-            ? chunks[0]
-            : Buffer.concat(chunks, received)
-          chunks = []
-          settle(Effect.succeed({ status, headers: Headers.unsafeFromRecord(headers), body: decoded(headers, raw, maxBodyBytes) }))
-        },
-        onResponseError(_, error) {
-          settle(Effect.fail(error === timeoutReason ? timeoutFailure : { _tag: "Connection", cause: error }))
+    Effect.uninterruptibleMask((restore) => {
+      const call = new DispatchCall(maxBodyBytes)
+      // No canceler: interruption is handled by `call.onFailure` (see there).
+      const answer = Effect.async<WireAnswer, WireFailure>((resume) => {
+        call.resume = resume
+        if (sweeper !== undefined) call.deadline = sweeper.register(() => call.abort(timeoutReason))
+        const body = request.body
+        try {
+          dispatcher.dispatch(
+            new DispatchOptions(
+              origin,
+              pathOf(request),
+              request.method,
+              body === undefined ? request.headers : { ...request.headers, "content-type": "application/json" },
+              body ?? null
+            ),
+            call
+          )
+        } catch (error) {
+          call.settle(Effect.fail({ _tag: "Connection", cause: error }))
         }
-      }
-      const body = request.body
-      try {
-        dispatcher.dispatch({
-          origin,
-          path: pathOf(request),
-          method: request.method,
-          headers: body === undefined ? request.headers : { ...request.headers, "content-type": "application/json" },
-          body: body ?? null
-        }, handler)
-      } catch (error) {
-        settle(Effect.fail({ _tag: "Connection", cause: error }))
-      }
-      return Effect.sync(() => {
-        done = true
-        deadline?.cancel()
-        abort(interruptedReason)
       })
+      return Effect.matchCauseEffect(restore(answer), call)
     })
 }
