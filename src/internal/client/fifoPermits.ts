@@ -7,18 +7,38 @@
  * A A A B B B where this gives A B C A B C; at 64 callers and a cap of 32 the slowest call waited
  * about 4.5 s with the Semaphore and about 50 ms with this: commit 38ca2d6).
  */
+import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 
-/** A call waiting for a permit. */
-class Waiter {
+/** A call waiting for a permit, as the queue sees it. */
+interface Queued {
   /** A released permit was handed to it. */
-  granted = false
+  granted: boolean
   /** It was interrupted before being handed one: skipped. */
+  readonly cancelled: boolean
+  /** Resumes the waiting call (it now holds the permit); set once it is queued. */
+  readonly resume: ((effect: Effect.Effect<void>) => void) | undefined
+}
+
+/**
+ * A call waiting for a permit, and the continuation of its wait (`matchCauseEffect`, in the
+ * uninterruptible region): once granted it goes on with `next`; interrupted while waiting, it is
+ * skipped, or passes on the permit it was just handed. This is what a canceler of the wait's
+ * `Effect.async` would do, but a canceler makes `Effect.async` add an `Effect.onInterrupt`, whose
+ * object literal of closures per call V8 may tenure under load (see matchFailure.ts).
+ */
+class Waiter<A, E, R> implements Queued {
+  granted = false
   cancelled = false
-  constructor(
-    /** Resumes the waiting call (it now holds the permit). */
-    readonly resume: (effect: Effect.Effect<void>) => void
-  ) {}
+  resume: ((effect: Effect.Effect<void>) => void) | undefined = undefined
+  constructor(readonly releaseNow: () => void, readonly next: () => Effect.Effect<A, E, R>) {}
+  // Fields, not methods: `matchCauseEffect` calls them as plain functions.
+  readonly onFailure = (cause: Cause.Cause<never>): Effect.Effect<A, E, R> => {
+    if (this.granted) this.releaseNow()
+    else this.cancelled = true
+    return Effect.failCause(cause)
+  }
+  readonly onSuccess = (): Effect.Effect<A, E, R> => this.next()
 }
 
 /**
@@ -31,14 +51,14 @@ class Waiter {
  * "Hot path steps 7 and 8").
  */
 class WaiterQueue {
-  private items: Array<Waiter | undefined> = []
+  private items: Array<Queued | undefined> = []
   private head = 0
 
-  offer(waiter: Waiter): void {
+  offer(waiter: Queued): void {
     this.items.push(waiter)
   }
 
-  poll(): Waiter | undefined {
+  poll(): Queued | undefined {
     if (this.head === this.items.length) return undefined
     const waiter = this.items[this.head]
     this.items[this.head++] = undefined
@@ -51,6 +71,19 @@ class WaiterQueue {
     }
     return waiter
   }
+}
+
+/**
+ * Gives the permit back when the effect holding it ends, then passes its outcome on. A class
+ * instance rather than an `{ onFailure, onSuccess }` literal per call: V8 may tenure an object
+ * literal's allocation site under load, and this one points at the call's continuation (see
+ * callSpan.ts).
+ */
+class ReleaseOnExit<A, E> {
+  constructor(readonly released: Effect.Effect<void>) {}
+  // Fields, not methods: `matchCauseEffect` calls them as plain functions.
+  readonly onFailure = (cause: Cause.Cause<E>): Effect.Effect<A, E> => Effect.zipRight(this.released, Effect.failCause(cause))
+  readonly onSuccess = (value: A): Effect.Effect<A, E> => Effect.as(this.released, value)
 }
 
 /**
@@ -80,7 +113,7 @@ export const makeFifoPermits = (count: number): WithPermit => {
     for (let waiter = waiters.poll(); waiter !== undefined; waiter = waiters.poll()) {
       if (!waiter.cancelled) {
         waiter.granted = true
-        waiter.resume(Effect.void)
+        waiter.resume?.(Effect.void)
         return
       }
     }
@@ -96,10 +129,7 @@ export const makeFifoPermits = (count: number): WithPermit => {
       onRelease()
       releaseNow()
     })
-    return Effect.matchCauseEffect(restore(effect), {
-      onFailure: (cause) => Effect.zipRight(released, Effect.failCause(cause)),
-      onSuccess: (value) => Effect.as(released, value)
-    })
+    return Effect.matchCauseEffect(restore(effect), new ReleaseOnExit<A, E>(released))
   }
   return <A, E, R>(
     effect: Effect.Effect<A, E, R>,
@@ -112,18 +142,15 @@ export const makeFifoPermits = (count: number): WithPermit => {
         return run(restore, effect, onRelease)
       }
       const granted = onQueued?.()
-      const wait = Effect.async<void>((resume) => {
-        const waiter = new Waiter(resume)
-        waiters.offer(waiter)
-        // Interrupted while waiting: skip this waiter, or pass on the permit it was just handed.
-        return Effect.sync(() => {
-          if (waiter.granted) releaseNow()
-          else waiter.cancelled = true
-        })
-      })
-      return Effect.flatMap(restore(wait), () => {
+      const waiter = new Waiter(releaseNow, () => {
         granted?.()
         return run(restore, effect, onRelease)
       })
+      // No canceler: interruption is handled by `waiter.onFailure` (see there).
+      const wait = Effect.async<void>((resume) => {
+        waiter.resume = resume
+        waiters.offer(waiter)
+      })
+      return Effect.matchCauseEffect(restore(wait), waiter)
     })
 }
