@@ -33,16 +33,7 @@ const program = Effect.gen(function*() {
   })
   const observed = measure("a span + CallObservation + one answered attempt (attributes, 2 metric updates)", () => {
     for (let index = 0; index < calls; index++) {
-      const call = new CallObservation({
-        span: span(),
-        spanIsCurrent: true,
-        clock,
-        labels: [],
-        operation: "getSession",
-        method: "GET",
-        pathTemplate: "/api/v1/sessions/{sessionId}",
-        server
-      })
+      const call = new CallObservation(span(), true, clock, [], "getSession", "GET", "/api/v1/sessions/{sessionId}", server)
       call.answered(200, "req", call.nowMillis())
     }
   })

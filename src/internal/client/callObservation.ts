@@ -70,6 +70,23 @@ const spanOf = (span: Tracer.AnySpan | undefined): Tracer.Span | undefined => sp
 /** Nanoseconds from milliseconds, rounded: a clock at a fractional instant (the TestClock) has no nanosecond BigInt. */
 const nanos = (millis: number): bigint => BigInt(Math.round(millis)) * 1_000_000n
 
+/**
+ * The attributes of a throttle wait's span event. A class, not an object literal: at concurrency
+ * over the throttle's cap about every other call waits for a permit, and V8 may tenure an object
+ * literal's allocation site under load (see callSpan.ts).
+ */
+class ThrottleWaitAttributes {
+  readonly [key: string]: unknown
+  readonly "okta.throttle.cause": WaitCause
+  readonly "okta.throttle.delay_ms": number
+  readonly "okta.rate_limit.family": string
+  constructor(cause: WaitCause, delayMillis: number, family: string) {
+    this["okta.throttle.cause"] = cause
+    this["okta.throttle.delay_ms"] = delayMillis
+    this["okta.rate_limit.family"] = family
+  }
+}
+
 /** One call's recorder. */
 export class CallObservation {
   readonly #span: Tracer.Span | undefined
@@ -80,31 +97,36 @@ export class CallObservation {
   /** The metrics' `operation` tag. */
   readonly operation: string
 
+  /**
+   * Positional arguments rather than one options object: an object literal per call is an
+   * allocation site V8 may tenure under load (see exchange.ts, `OutgoingRequest`).
+   *
+   * @param span the call's span (or the caller's current one)
+   * @param spanIsCurrent whether `span` is the fiber's current span; when not, `underSpan` makes it the parent of what it runs
+   * @param operation the metrics' `operation` tag
+   */
   constructor(
-    options: {
-      readonly span: Tracer.AnySpan | undefined
-      /** Whether `span` is the fiber's current span; when not, `underSpan` makes it the parent of what it runs. */
-      readonly spanIsCurrent: boolean
-      readonly clock: Clock.Clock
-      readonly labels: ReadonlyArray<MetricLabel.MetricLabel>
-      readonly operation: string
-      readonly method: string
-      readonly pathTemplate: string
-      readonly server: ServerAttributes
-    }
+    span: Tracer.AnySpan | undefined,
+    spanIsCurrent: boolean,
+    clock: Clock.Clock,
+    labels: ReadonlyArray<MetricLabel.MetricLabel>,
+    operation: string,
+    method: string,
+    pathTemplate: string,
+    server: ServerAttributes
   ) {
-    this.#span = spanOf(options.span)
-    this.#clock = options.clock
-    this.#labels = options.labels
-    this.#notCurrent = options.spanIsCurrent ? undefined : this.#span
-    this.operation = options.operation
-    const span = this.#span
-    if (span !== undefined) {
-      span.attribute("http.request.method", options.method)
-      span.attribute("server.address", options.server.address)
-      span.attribute("server.port", options.server.port)
-      span.attribute("url.template", options.pathTemplate)
-      span.attribute("okta.retries", 0)
+    this.#span = spanOf(span)
+    this.#clock = clock
+    this.#labels = labels
+    this.#notCurrent = spanIsCurrent ? undefined : this.#span
+    this.operation = operation
+    const own = this.#span
+    if (own !== undefined) {
+      own.attribute("http.request.method", method)
+      own.attribute("server.address", server.address)
+      own.attribute("server.port", server.port)
+      own.attribute("url.template", pathTemplate)
+      own.attribute("okta.retries", 0)
     }
   }
 
@@ -161,11 +183,7 @@ export class CallObservation {
   waited(cause: WaitCause, family: string, delayMillis: number, startMillis: number): void {
     const span = this.#span
     if (span !== undefined) {
-      span.event("okta.throttle.wait", nanos(startMillis), {
-        "okta.throttle.cause": cause,
-        "okta.throttle.delay_ms": Math.round(delayMillis),
-        "okta.rate_limit.family": family
-      })
+      span.event("okta.throttle.wait", nanos(startMillis), new ThrottleWaitAttributes(cause, Math.round(delayMillis), family))
     }
     recordThrottleWait(cause, delayMillis / 1000, this.#labels)
   }

@@ -20,11 +20,15 @@ import { RateLimitShare } from "../../RateLimitShare.js"
 import type { Authorizer } from "./authorizer.js"
 import { CallObservation, serverAttributes } from "./callObservation.js"
 import * as DeadlineSweeper from "./deadlineSweeper.js"
-import { makeExchange } from "./exchange.js"
+import { type Attempt, makeExchange } from "./exchange.js"
 import { retryPolicy } from "./retryPolicy.js"
+import { catchFailure } from "./matchFailure.js"
 import { makeScrub, type Scrub } from "./secretScrubber.js"
 import * as Throttle from "./throttle.js"
 import type { Transport } from "./transport.js"
+
+/** Every call's first attempt (one object for all: see exchange.ts, `OutgoingRequest`). */
+const firstAttempt: Attempt = { count: 0, retryFor: undefined }
 
 /**
  * Builds the service; `makeTransport` gets the layer's timeout sweeper (none when `requestTimeout` is
@@ -102,20 +106,20 @@ export const makeService = (
       request: OktaRequest<Documented>
     ): Effect.Effect<OktaResponse, ExecuteError<Documented>> =>
       Effect.withFiberRuntime((fiber) => {
-        const call = new CallObservation({
-          span: request.span ?? fiber.currentSpan,
-          spanIsCurrent: request.span === undefined,
-          clock: Context.get(fiber.currentDefaultServices, Clock.Clock),
-          labels: fiber.getFiberRef(FiberRef.currentMetricLabels),
-          operation: request.operation ?? `${request.method} ${request.pathTemplate}`,
-          method: request.method,
-          pathTemplate: request.pathTemplate,
+        const call = new CallObservation(
+          request.span ?? fiber.currentSpan,
+          request.span === undefined,
+          Context.get(fiber.currentDefaultServices, Clock.Clock),
+          fiber.getFiberRef(FiberRef.currentMetricLabels),
+          request.operation ?? `${request.method} ${request.pathTemplate}`,
+          request.method,
+          request.pathTemplate,
           server
-        })
+        )
         const deadlineMillis = call.nowMillis() + maxElapsedMillis
         const scrub = scrubOf(request)
-        return Effect.catchAll(
-          exchange(request, { count: 0, retryFor: undefined }, deadlineMillis, scrub, call),
+        return catchFailure(
+          exchange(request, firstAttempt, deadlineMillis, scrub, call),
           (first) =>
             Effect.tapError(call.underSpan(retriesAfter(request, first, deadlineMillis, scrub, call)), (error) =>
               Effect.sync(() => call.failed(error)))

@@ -34,11 +34,12 @@ import * as OktaError from "../../OktaError.js"
 import * as RateLimit from "../../RateLimit.js"
 import type { AuthorizationHeaders, Authorizer } from "./authorizer.js"
 import type { CallObservation, ServerAttributes } from "./callObservation.js"
+import { catchFailure, matchFailure } from "./matchFailure.js"
 import { makeScrub, type Scrub } from "./secretScrubber.js"
 import { statusError } from "./statusError.js"
-import type { HoldPolicy, SpentWindow, Throttle } from "./throttle.js"
+import type { HoldPolicy, ObservedAnswer, SpentWindow, Throttle } from "./throttle.js"
 import { describeTransportFailure } from "./transportDetail.js"
-import type { Transport, WireAnswer, WireFailure } from "./transport.js"
+import type { Transport, WireAnswer, WireFailure, WireRequest } from "./transport.js"
 
 /** Which attempt of a call this is. */
 export interface Attempt {
@@ -65,6 +66,50 @@ const heldSummary = {
   refused: "refused by the client's throttle: a 429 spent this rate-limit window; retry after its reset",
   expired: "held by the client's throttle: the rate-limit window is spent until after the call's maxElapsed"
 } as const
+
+/**
+ * The objects an exchange makes per call are class instances, not object literals: V8 tracks each
+ * object literal's allocation site and, under load, may decide to make all of a site's objects in
+ * the old generation (it saw them survive a full collection while calls were in flight). Such an
+ * object keeps what it points to alive through every young collection until the next full one, and
+ * those objects' own sites then look long-lived too. Objects made by `new` have no allocation site.
+ * Measured: BENCHMARKS.md, "The young generation".
+ */
+class OutgoingRequest implements WireRequest {
+  constructor(
+    readonly method: WireRequest["method"],
+    readonly path: string,
+    readonly urlParams: Readonly<Record<string, string>> | undefined,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly body: string | undefined,
+    readonly parentSpan: Tracer.Span | undefined
+  ) {}
+}
+
+/** A 2xx answer as the call returns it (a class: see `OutgoingRequest`). */
+class Response implements OktaResponse {
+  constructor(
+    readonly status: number,
+    readonly headers: Headers.Headers,
+    readonly body: Uint8Array,
+    readonly requestId: string | undefined
+  ) {}
+}
+
+/** An answer as the throttle learns from it (a class: see `OutgoingRequest`). */
+class Observed implements ObservedAnswer {
+  constructor(
+    readonly status: number,
+    readonly headers: Headers.Headers,
+    readonly body: Uint8Array | undefined,
+    readonly rateLimit: RateLimit.RateLimitHeaders
+  ) {}
+}
+
+/** What `Authorizer.authorize` is asked for (a class: see `OutgoingRequest`). */
+class AuthorizationTarget {
+  constructor(readonly method: string, readonly url: string) {}
+}
 
 /**
  * `send` inside an `http.client <METHOD>` span (a child of `parent`, else of the current span)
@@ -123,13 +168,13 @@ const answerOf = <Documented extends OktaError.DocumentedTag>(
   body: Uint8Array | undefined,
   rateLimit: RateLimit.RateLimitHeaders
 ): Effect.Effect<OktaResponse, ExecuteError<Documented>> => {
-  const where = { method: request.method, path: request.pathTemplate }
   const header = response.headers["x-okta-request-id"]
   const requestId = header === undefined ? undefined : scrub(header)
   call.answered(response.status, requestId, startMillis)
   if (response.status < 200 || response.status >= 300) {
     const error = statusError({
-      ...where,
+      method: request.method,
+      path: request.pathTemplate,
       status: response.status,
       headers: response.headers,
       body,
@@ -142,14 +187,15 @@ const answerOf = <Documented extends OktaError.DocumentedTag>(
   if (body === undefined) {
     return Effect.fail(
       new OktaError.TransportError({
-        ...where,
+        method: request.method,
+        path: request.pathTemplate,
         ...(requestId === undefined ? {} : { requestId }),
         reason: "ResponseTooLarge",
         detail: `the body is larger than ${maxResponseBytes} bytes`
       })
     )
   }
-  return Effect.succeed({ status: response.status, headers: response.headers, body, requestId })
+  return Effect.succeed(new Response(response.status, response.headers, body, requestId))
 }
 
 /**
@@ -217,7 +263,7 @@ export const makeExchange = (
   })
 
   /** The request's credential; an authorizer that may open a span (OAuth) runs under the call's span. */
-  const authorizedUnder = (call: CallObservation, target: { readonly method: string; readonly url: string }) =>
+  const authorizedUnder = (call: CallObservation, target: AuthorizationTarget) =>
     authorizer.fixed ? authorizer.authorize(target) : call.underSpan(authorizer.authorize(target))
 
   /**
@@ -242,7 +288,7 @@ export const makeExchange = (
       return fixed
     }
     const authorized = request.credential === "apiToken"
-      ? authorizedUnder(call, { method: request.method, url: config.orgUrl + request.path })
+      ? authorizedUnder(call, new AuthorizationTarget(request.method, config.orgUrl + request.path))
       : Effect.succeed(undefined)
     return Effect.flatMap(authorized, (used) => {
       const headers = used === undefined
@@ -263,7 +309,6 @@ export const makeExchange = (
     replayable: AuthorizationHeaders | undefined,
     call: CallObservation
   ): Effect.Effect<OktaResponse, ExecuteError<Documented> | ReplayRequested> => {
-    const where = { method: request.method, path: request.pathTemplate }
     const family = request.rateLimitFamily ?? request.pathTemplate
     // Built once the throttle has let the request go: the attempt's duration starts here.
     const startMillis = call.nowMillis()
@@ -288,38 +333,42 @@ export const makeExchange = (
     const transportError = (failure: WireFailure) => {
       if (failure._tag === "Timeout") {
         call.unanswered("timeout", startMillis)
-        return new OktaError.TransportError({ ...where, reason: "Timeout", detail: timeoutDetail })
+        return new OktaError.TransportError({ method: request.method, path: request.pathTemplate, reason: "Timeout", detail: timeoutDetail })
       }
       call.unanswered("connection_error", startMillis)
-      return new OktaError.TransportError({ ...where, reason: "Connection", detail: describeTransportFailure(failure.cause, scrub) })
+      return new OktaError.TransportError({
+        method: request.method,
+        path: request.pathTemplate,
+        reason: "Connection",
+        detail: describeTransportFailure(failure.cause, scrub)
+      })
     }
 
     const send = (
       traceHeaders: Headers.Headers | undefined
     ): Effect.Effect<OktaResponse, ExecuteError<Documented> | ReplayRequested> => {
       // One continuation for both outcomes (a `mapError` and a `flatMap` were two).
-      return Effect.matchEffect(
-        transport({
-          method: request.method,
-          path: request.path,
-          urlParams: request.urlParams,
-          headers: traceHeaders === undefined ? headers : { ...headers, ...traceHeaders },
-          body: request.body,
-          parentSpan: call.parentSpan
-        }),
-        {
-          onFailure: (failure) => Effect.fail(transportError(failure)),
-          onSuccess: (response) => {
-            const rateLimit = RateLimit.fromHeaders(response.headers)
-            if (throttle === undefined) return answer(response, rateLimit)
-            const warning = throttle.observe(family, {
-              status: response.status,
-              headers: response.headers,
-              body: response.status === 429 ? response.body : undefined,
-              rateLimit
-            }, call.nowMillis())
-            return warning === undefined ? answer(response, rateLimit) : Effect.zipRight(call.underSpan(warning), answer(response, rateLimit))
-          }
+      return matchFailure(
+        transport(
+          new OutgoingRequest(
+            request.method,
+            request.path,
+            request.urlParams,
+            traceHeaders === undefined ? headers : { ...headers, ...traceHeaders },
+            request.body,
+            call.parentSpan
+          )
+        ),
+        (failure) => Effect.fail(transportError(failure)),
+        (response) => {
+          const rateLimit = RateLimit.fromHeaders(response.headers)
+          if (throttle === undefined) return answer(response, rateLimit)
+          const warning = throttle.observe(
+            family,
+            new Observed(response.status, response.headers, response.status === 429 ? response.body : undefined, rateLimit),
+            call.nowMillis()
+          )
+          return warning === undefined ? answer(response, rateLimit) : Effect.zipRight(call.underSpan(warning), answer(response, rateLimit))
         }
       )
     }
@@ -346,7 +395,7 @@ export const makeExchange = (
           new Hold(request, deadlineMillis, scrub, call)
         )
     }
-    return Effect.catchAll(once(true), (error) =>
+    return catchFailure(once(true), (error) =>
       error instanceof ReplayRequested
         ? Effect.mapError(once(false), (again) => again instanceof ReplayRequested ? again.unauthorized : again)
         : Effect.fail(error))

@@ -13,6 +13,7 @@ import * as OktaError from "../../OktaError.js"
 import type * as OktaHttpClient from "../../OktaHttpClient.js"
 import { CreateSessionRequest, type Session, type SessionCookie } from "../../Session.js"
 import { type ErrorType, errorTypeOf } from "./callObservation.js"
+import { withCallSpan } from "./callSpan.js"
 import {
   type DocumentedOf,
   type EmptyOperation,
@@ -54,10 +55,59 @@ interface RowView extends EndpointSpec {
   path(values: Readonly<Record<string, string>>): string
 }
 
-/** A request ready to send, and the span attributes of its checked ids. */
-interface Prepared<Documented extends OktaError.DocumentedTag> {
-  readonly request: OktaHttpClient.OktaRequest<Documented>
-  readonly attributes: Readonly<Record<string, string>>
+/**
+ * The checked parts of a request, and the span attributes of its checked ids. The per-call objects
+ * of this module are class instances, not object literals, for the reason given in exchange.ts
+ * (`OutgoingRequest`): V8 may tenure an object literal's allocation site under load.
+ */
+class Checked {
+  constructor(
+    readonly path: string,
+    readonly credential: "apiToken" | SessionCookie,
+    readonly urlParams: Readonly<Record<string, string>> | undefined,
+    readonly body: string | undefined,
+    readonly secrets: ReadonlyArray<Redacted.Redacted<string>> | undefined,
+    readonly attributes: Readonly<Record<string, string>>
+  ) {}
+}
+
+/** The request of one call, built inside its span, which it carries. */
+class CallRequest<Documented extends OktaError.DocumentedTag> implements OktaHttpClient.OktaRequest<Documented> {
+  readonly method: RowView["method"]
+  readonly pathTemplate: string
+  readonly path: string
+  readonly urlParams: Readonly<Record<string, string>> | undefined
+  readonly body: string | undefined
+  readonly credential: "apiToken" | SessionCookie
+  readonly secrets: ReadonlyArray<Redacted.Redacted<string>> | undefined
+  readonly documented: ReadonlyArray<Documented>
+  readonly rateLimitFamily: string | undefined
+  readonly retrySafe: boolean | undefined
+  constructor(
+    readonly operation: OperationName,
+    row: RowView,
+    documented: ReadonlyArray<Documented>,
+    checked: Checked,
+    readonly span: Tracer.Span
+  ) {
+    this.method = row.method
+    this.pathTemplate = row.pathTemplate
+    this.path = checked.path
+    this.urlParams = checked.urlParams
+    this.body = checked.body
+    this.credential = checked.credential
+    this.secrets = checked.secrets
+    this.documented = documented
+    this.rateLimitFamily = row.rateLimitFamily
+    this.retrySafe = row.retrySafe
+  }
+}
+
+/** A call's span options: a client span with the checked ids as attributes, no stack capture. */
+class CallSpanOptions implements Tracer.SpanOptions {
+  readonly kind = "client"
+  readonly captureStackTrace = false
+  constructor(readonly attributes: Readonly<Record<string, string>>) {}
 }
 
 const encodeCreateRequest = Schema.encodeSync(Schema.parseJson(CreateSessionRequest))
@@ -78,19 +128,18 @@ const encodeCreateRequest = Schema.encodeSync(Schema.parseJson(CreateSessionRequ
  */
 const clientSpan: Tracer.SpanOptions = { kind: "client", captureStackTrace: false }
 
-
-
 /** Checks the arguments by the operation's row and builds its request, or refuses with `InvalidArgument`. */
 const prepare = <Op extends OperationName>(
   operation: Op,
   args: OperationArguments<Op>
-): Either.Either<Prepared<DocumentedOf<Op>>, OktaError.InvalidArgument> => {
+): Either.Either<Checked, OktaError.InvalidArgument> => {
   const row: RowView = endpoints[operation]
   const refuse = ([argument, detail]: Problem) =>
     Either.left(new OktaError.InvalidArgument({ operation, argument, detail, method: row.method, path: row.pathTemplate }))
   const given: Readonly<Record<string, unknown>> = args.path ?? {}
   const values: Record<string, string> = {}
-  const attributes: Record<string, string> = { "okta.operation": operation }
+  const attributes: Record<string, string> = {}
+  attributes["okta.operation"] = operation
   for (const name of row.pathParameters) {
     const parameter = pathParameters[name]
     const value = given[name]
@@ -114,23 +163,7 @@ const prepare = <Op extends OperationName>(
   }
   const urlParams = row.query === undefined ? undefined : checkQueryBooleans(args.query, row.query)
   if (isProblem(urlParams)) return refuse(urlParams)
-  const endpoint = endpoints[operation]
-  return Either.right({
-    request: {
-      operation,
-      method: row.method,
-      pathTemplate: row.pathTemplate,
-      path: row.path(values),
-      credential,
-      documented: endpoint.documented,
-      rateLimitFamily: row.rateLimitFamily,
-      retrySafe: row.retrySafe,
-      urlParams,
-      body,
-      ...(secrets === undefined ? {} : { secrets })
-    },
-    attributes
-  })
+  return Either.right(new Checked(row.path(values), credential, urlParams, body, secrets, attributes))
 }
 
 /**
@@ -157,11 +190,16 @@ export const makeOperations = (http: OktaHttpClient.OktaHttpClient.Service) => {
         attributes: { "okta.operation": operation, "error.type": errorTypeOf(prepared.left) }
       })
     }
-    const { attributes, request } = prepared.right
-    return Effect.useSpan(
+    const checked = prepared.right
+    const documented: ReadonlyArray<DocumentedOf<Op>> = endpoints[operation].documented
+    return withCallSpan(
       name,
-      { ...clientSpan, attributes },
-      (span) => Effect.flatMap(http.execute({ ...request, span }), (response) => then(response, span))
+      new CallSpanOptions(checked.attributes),
+      (span) =>
+        Effect.flatMap(
+          http.execute(new CallRequest(operation, endpoints[operation], documented, checked, span)),
+          (response) => then(response, span)
+        )
     )
   }
 

@@ -47,17 +47,22 @@ const timestamp = (value: unknown): DateTime.Utc => {
   return parsed.value
 }
 
+/**
+ * The parsed array itself once every item passed `is`: it is `JSON.parse`'s own fresh array, which
+ * nothing else holds, so no copy is made (a copy was an array-literal allocation site per call; see
+ * exchange.ts, `OutgoingRequest`).
+ */
 const strings = <A extends string>(value: unknown, is: (item: unknown) => item is A): ReadonlyArray<A> => {
   if (!Array.isArray(value)) throw Unusual.instance
-  const out: Array<A> = []
-  for (const item of value) {
-    if (!is(item)) throw Unusual.instance
-    out.push(item)
-  }
-  return out
+  const items: ReadonlyArray<unknown> = value
+  if (!items.every(is)) throw Unusual.instance
+  return items
 }
 
 const isString = (value: unknown): value is string => typeof value === "string"
+
+/** The `amr` of a body without one (the schema's default): one frozen empty array for all. */
+const noMethods: ReadonlyArray<AuthenticationMethod> = Object.freeze([])
 
 const optionalString = (fields: Fields, key: string): string | undefined => {
   const value = fields[key]
@@ -84,7 +89,9 @@ const link = (value: unknown): Link => {
   }
   if (hints !== undefined) {
     if (!Predicate.isRecord(hints)) throw Unusual.instance
-    out.hints = hints.allow === undefined ? {} : { allow: strings(hints.allow, isString) }
+    const kept: Filling<NonNullable<Link["hints"]>> = {}
+    if (hints.allow !== undefined) kept.allow = strings(hints.allow, isString)
+    out.hints = kept
   }
   return out
 }
@@ -126,7 +133,7 @@ const build = (json: unknown): Session => {
     status,
     createdAt: timestamp(createdAt),
     expiresAt: timestamp(expiresAt),
-    amr: amr === undefined ? [] : strings(amr, isAuthenticationMethod)
+    amr: amr === undefined ? noMethods : strings(amr, isAuthenticationMethod)
   }
   // `optionalWith(..., { nullable: true })`: absent and `null` are both left out.
   if (lastPasswordVerification != null) fields.lastPasswordVerification = timestamp(lastPasswordVerification)
