@@ -189,7 +189,22 @@ for (const [stackName, stack] of clientStacks) {
         })
         expect(span.attributes.has("error.type")).toBe(false)
         expect(span.events).toEqual([])
+        // Ended once, as a success that does not hold the Session (callSpan.ts).
+        expect(span.exit).toBe(Exit.void)
         expect(counted).toBe(1)
+      }))
+
+    it.scopedLive("an interrupted call still ends its Sessions span, as interrupted", () =>
+      Effect.gen(function*() {
+        const org = yield* server(() => ({ status: 200, hang: true }))
+        const { exit, spans } = yield* run(
+          stack,
+          org.url,
+          (sessions) => Effect.timeoutOption(sessions.getSession(sessionId), "100 millis")
+        )
+        expect(Exit.isSuccess(exit) && Option.isNone(exit.value)).toBe(true)
+        const ended = spanNamed(spans, "Sessions.getSession").exit
+        expect(ended !== undefined && Exit.isInterrupted(ended)).toBe(true)
       }))
 
     it.scopedLive("the duration histogram and the fiber's own metric labels", () =>
@@ -276,6 +291,7 @@ for (const [stackName, stack] of clientStacks) {
         expect(Exit.isFailure(exit)).toBe(true)
         const span = spanNamed(spans, "Sessions.revokeSession")
         expect(span.attributes.get("error.type")).toBe("timeout")
+        expect(span.exit !== undefined && Exit.isFailure(span.exit) && !Exit.isInterrupted(span.exit)).toBe(true)
         expect(span.attributes.has("http.response.status_code")).toBe(false)
         expect(span.attributes.get("okta.retries")).toBe(0)
         expect(counted).toBe(1)
