@@ -68,12 +68,9 @@ const heldSummary = {
 } as const
 
 /**
- * The objects an exchange makes per call are class instances, not object literals: V8 tracks each
- * object literal's allocation site and, under load, may decide to make all of a site's objects in
- * the old generation (it saw them survive a full collection while calls were in flight). Such an
- * object keeps what it points to alive through every young collection until the next full one, and
- * those objects' own sites then look long-lived too. Objects made by `new` have no allocation site.
- * Measured: BENCHMARKS.md, "The young generation".
+ * The objects an exchange makes per call are class instances, not object literals: V8 may tenure an
+ * object literal's allocation site under load, and the old objects then keep what they point to
+ * alive through young collections (matchFailure.ts says how; BENCHMARKS.md, "The young generation").
  */
 class OutgoingRequest implements WireRequest {
   constructor(

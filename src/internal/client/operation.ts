@@ -119,12 +119,13 @@ const encodeCreateRequest = Schema.encodeSync(Schema.parseJson(CreateSessionRequ
  * fiber's context, a copy of the context and two of the fiber refs per call: 9 of the 37 KiB a call
  * allocated in one process (BENCHMARKS.md, "Hot path steps 7 and 8", step 7). What inside
  * the call may open a span or log (an OAuth token request, a retry, a warning, a user's `HttpClient`)
- * runs with it as the parent span.
+ * runs with it as the parent span. The span is made and ended by `withCallSpan` (callSpan.ts);
+ * a call refused before any request uses `Effect.withSpan` with these options.
  *
- * `Effect.withSpan` without a captured stack trace rather than `Effect.fn`: `Effect.fn` makes an
- * `Error` (a stack capture) on every call for the span's `code.stacktrace`, about 12 µs of CPU per
- * call at concurrency 64 (3.5 % of the profile, BENCHMARKS.md, "Hot path steps", step 2). A failed call's
- * span still ends with its `Cause`, and `error.type` says what failed.
+ * No captured stack trace, and not `Effect.fn`: `Effect.fn` makes an `Error` (a stack capture) on
+ * every call for the span's `code.stacktrace`, about 12 µs of CPU per call at concurrency 64 (3.5 %
+ * of the profile, BENCHMARKS.md, "Hot path steps", step 2). A failed call's span still ends with its
+ * `Cause`, and `error.type` says what failed.
  */
 const clientSpan: Tracer.SpanOptions = { kind: "client", captureStackTrace: false }
 
@@ -191,13 +192,14 @@ export const makeOperations = (http: OktaHttpClient.OktaHttpClient.Service) => {
       })
     }
     const checked = prepared.right
-    const documented: ReadonlyArray<DocumentedOf<Op>> = endpoints[operation].documented
+    const row = endpoints[operation]
+    const documented: ReadonlyArray<DocumentedOf<Op>> = row.documented
     return withCallSpan(
       name,
       new CallSpanOptions(checked.attributes),
       (span) =>
         Effect.flatMap(
-          http.execute(new CallRequest(operation, endpoints[operation], documented, checked, span)),
+          http.execute(new CallRequest(operation, row, documented, checked, span)),
           (response) => then(response, span)
         )
     )

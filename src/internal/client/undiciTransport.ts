@@ -48,13 +48,9 @@ const pathOf = (request: WireRequest): string => {
 
 /**
  * One request in flight: undici's handler, and all the call's state as fields of one object. A
- * class rather than an object literal with closures over `let`s: V8 tracks an object or array
- * literal by its allocation site, and under load tenures a site whose objects it saw survive (a
- * full collection with incremental marking sees every call in flight and every object written to
- * the heap during marking as live). Each object of a tenured site is then made in the old generation,
- * and what it points to (the closures, the chunks, the Effect it resumes) survives every young
- * collection until the next full one. Objects made by `new` have no such site
- * (BENCHMARKS.md, "The young generation").
+ * class rather than an object literal of closures over `let`s: V8 may tenure an object literal's
+ * allocation site under load, and a tenured handler kept the call's closures, chunks and resume
+ * alive through young collections (matchFailure.ts says how; BENCHMARKS.md, "The young generation").
  */
 class DispatchCall implements Undici.Dispatcher.DispatchHandler {
   controller: Undici.Dispatcher.DispatchController | undefined = undefined
