@@ -73,7 +73,7 @@ const nanos = (millis: number): bigint => BigInt(Math.round(millis)) * 1_000_000
 /**
  * The attributes of a throttle wait's span event. A class, not an object literal: at concurrency
  * over the throttle's cap about every other call waits for a permit, and V8 may tenure an object
- * literal's allocation site under load (see callSpan.ts).
+ * literal's allocation site under load (see matchFailure.ts).
  */
 class ThrottleWaitAttributes {
   readonly [key: string]: unknown
@@ -99,7 +99,7 @@ export class CallObservation {
 
   /**
    * Positional arguments rather than one options object: an object literal per call is an
-   * allocation site V8 may tenure under load (see exchange.ts, `OutgoingRequest`).
+   * allocation site V8 may tenure under load (see matchFailure.ts).
    *
    * @param span the call's span (or the caller's current one)
    * @param spanIsCurrent whether `span` is the fiber's current span; when not, `underSpan` makes it the parent of what it runs

@@ -8,12 +8,8 @@
  * - **The span is ended by a class instance, not by `Effect.onExit`.** `onExit` passes an object
  *   literal of two closures per call to `matchCauseEffect`.
  *
- * Why either matters: V8 tracks each object or array literal by its allocation site. Under load it
- * may decide to make all of a site's objects in the old generation (a full collection while calls
- * are in flight finds them live). What such an object points to then survives every young
- * collection until the next full one, and those objects' own sites look long-lived in turn.
- * Objects made by `new` have no allocation site. BENCHMARKS.md, "The young generation", has the
- * figures.
+ * Why either matters: V8 may tenure an object literal's allocation site under load, and a tenured
+ * object keeps what it points to alive through young collections (matchFailure.ts says how).
  *
  * Ends the span on failure and interruption as `useSpan` does (the body runs interruptibly inside
  * an uninterruptible region that always ends the span), at the fiber's clock when tracer timing is on.

@@ -27,7 +27,7 @@ import { makeScrub, type Scrub } from "./secretScrubber.js"
 import * as Throttle from "./throttle.js"
 import type { Transport } from "./transport.js"
 
-/** Every call's first attempt (one object for all: see exchange.ts, `OutgoingRequest`). */
+/** Every call's first attempt (one object for all, not a literal per call: see matchFailure.ts). */
 const firstAttempt: Attempt = { count: 0, retryFor: undefined }
 
 /**

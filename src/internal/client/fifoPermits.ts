@@ -77,7 +77,7 @@ class WaiterQueue {
  * Gives the permit back when the effect holding it ends, then passes its outcome on. A class
  * instance rather than an `{ onFailure, onSuccess }` literal per call: V8 may tenure an object
  * literal's allocation site under load, and this one points at the call's continuation (see
- * callSpan.ts).
+ * matchFailure.ts).
  */
 class ReleaseOnExit<A, E> {
   constructor(readonly released: Effect.Effect<void>) {}

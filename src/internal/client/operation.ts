@@ -57,8 +57,8 @@ interface RowView extends EndpointSpec {
 
 /**
  * The checked parts of a request, and the span attributes of its checked ids. The per-call objects
- * of this module are class instances, not object literals, for the reason given in exchange.ts
- * (`OutgoingRequest`): V8 may tenure an object literal's allocation site under load.
+ * of this module are class instances, not object literals: V8 may tenure an object literal's
+ * allocation site under load (see matchFailure.ts).
  */
 class Checked {
   constructor(
@@ -103,15 +103,6 @@ class CallRequest<Documented extends OktaError.DocumentedTag> implements OktaHtt
   }
 }
 
-/** A call's span options: a client span with the checked ids as attributes, no stack capture. */
-class CallSpanOptions implements Tracer.SpanOptions {
-  readonly kind = "client"
-  readonly captureStackTrace = false
-  constructor(readonly attributes: Readonly<Record<string, string>>) {}
-}
-
-const encodeCreateRequest = Schema.encodeSync(Schema.parseJson(CreateSessionRequest))
-
 /**
  * Each operation's span is the client span of its call to Okta (the platform client's own per-request
  * span is turned off by `OktaHttpClient` unless trace headers are sent). It is handed to the call
@@ -120,14 +111,22 @@ const encodeCreateRequest = Schema.encodeSync(Schema.parseJson(CreateSessionRequ
  * allocated in one process (BENCHMARKS.md, "Hot path steps 7 and 8", step 7). What inside
  * the call may open a span or log (an OAuth token request, a retry, a warning, a user's `HttpClient`)
  * runs with it as the parent span. The span is made and ended by `withCallSpan` (callSpan.ts);
- * a call refused before any request uses `Effect.withSpan` with these options.
+ * a call refused before any request uses `Effect.withSpan` with these options. A class, not an
+ * options literal per call (see matchFailure.ts).
  *
  * No captured stack trace, and not `Effect.fn`: `Effect.fn` makes an `Error` (a stack capture) on
  * every call for the span's `code.stacktrace`, about 12 µs of CPU per call at concurrency 64 (3.5 %
  * of the profile, BENCHMARKS.md, "Hot path steps", step 2). A failed call's span still ends with its
  * `Cause`, and `error.type` says what failed.
  */
-const clientSpan: Tracer.SpanOptions = { kind: "client", captureStackTrace: false }
+class CallSpanOptions implements Tracer.SpanOptions {
+  readonly kind = "client"
+  readonly captureStackTrace = false
+  constructor(readonly attributes: Readonly<Record<string, string>>) {}
+}
+
+const encodeCreateRequest = Schema.encodeSync(Schema.parseJson(CreateSessionRequest))
+
 
 /** Checks the arguments by the operation's row and builds its request, or refuses with `InvalidArgument`. */
 const prepare = <Op extends OperationName>(
@@ -186,10 +185,11 @@ export const makeOperations = (http: OktaHttpClient.OktaHttpClient.Service) => {
   ): Effect.Effect<A, E | OktaHttpClient.ExecuteError<DocumentedOf<Op>> | OktaError.InvalidArgument> => {
     const prepared = prepare(operation, args)
     if (Either.isLeft(prepared)) {
-      return Effect.withSpan(Effect.fail(prepared.left), name, {
-        ...clientSpan,
-        attributes: { "okta.operation": operation, "error.type": errorTypeOf(prepared.left) }
-      })
+      return Effect.withSpan(
+        Effect.fail(prepared.left),
+        name,
+        new CallSpanOptions({ "okta.operation": operation, "error.type": errorTypeOf(prepared.left) })
+      )
     }
     const checked = prepared.right
     const row = endpoints[operation]

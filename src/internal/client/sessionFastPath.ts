@@ -50,7 +50,7 @@ const timestamp = (value: unknown): DateTime.Utc => {
 /**
  * The parsed array itself once every item passed `is`: it is `JSON.parse`'s own fresh array, which
  * nothing else holds, so no copy is made (a copy was an array-literal allocation site per call; see
- * exchange.ts, `OutgoingRequest`).
+ * matchFailure.ts).
  */
 const strings = <A extends string>(value: unknown, is: (item: unknown) => item is A): ReadonlyArray<A> => {
   if (!Array.isArray(value)) throw Unusual.instance
