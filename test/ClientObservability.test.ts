@@ -4,8 +4,11 @@
  * `okta.retries` and `error.type` on the `Sessions.*` span, a span event per retry and per throttle
  * wait, and the client's metrics (`OktaHttpClient.metrics`) read with `Metric.value`.
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Duration, Effect, Exit, Fiber, FiberRef, FiberRefs, Logger, LogLevel, Metric, Option, Redacted, Schedule, type Scope, Tracer } from "effect"
+import { Context, Duration, Effect, Exit, Fiber, FiberRef, FiberRefs, Layer, Logger, LogLevel, Metric, Option, Redacted, Schedule, type Scope, Tracer } from "effect"
 import * as http from "node:http"
 import type * as net from "node:net"
 import { OktaConfig, OktaHttpClient, Session, Sessions } from "effect-okta-sessions"
@@ -420,6 +423,34 @@ for (const [stackName, stack] of clientStacks) {
       }))
   })
 }
+
+/** A user's own `HttpClient` that opens a span of its own around each request (its middleware). */
+const withMiddlewareSpan = (client: Layer.Layer<HttpClient.HttpClient>): ClientStack => (config) =>
+  Layer.effect(Sessions.Sessions, Sessions.make).pipe(
+    Layer.provideMerge(OktaHttpClient.layer),
+    Layer.provide(config),
+    Layer.provide(
+      Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(HttpClient.HttpClient, (inner) => HttpClient.transform(inner, (request) => Effect.withSpan(request, "user.middleware")))
+      ).pipe(Layer.provide(client))
+    )
+  )
+
+describe("observability over a user's HttpClient that opens spans of its own", () => {
+  for (const [name, client] of [["FetchHttpClient", FetchHttpClient.layer], ["NodeHttpClient.layerUndici", NodeHttpClient.layerUndici]] as const) {
+    it.scopedLive(`over ${name}: its span is a child of the Sessions span`, () =>
+      Effect.gen(function*() {
+        const org = yield* server(() => ({ status: 200, headers: json, body: session }))
+        const { exit, spans } = yield* run(withMiddlewareSpan(client), org.url, (sessions) => sessions.getSession(sessionId))
+        expect(Exit.isSuccess(exit)).toBe(true)
+        const call = spanNamed(spans, "Sessions.getSession")
+        const middleware = spanNamed(spans, "user.middleware")
+        expect(Option.getOrUndefined(middleware.parent)).toBe(call)
+        expect(middleware.exit !== undefined && Exit.isSuccess(middleware.exit)).toBe(true)
+      }))
+  }
+})
 
 describe("observability of a direct OktaHttpClient.execute", () => {
   it.scopedLive("counted under its own operation name, or its method and path template", () =>

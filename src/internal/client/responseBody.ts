@@ -1,6 +1,7 @@
 /**
  * Reading a whole response body within the size cap, counting the decoded bytes.
  */
+import type * as Headers from "@effect/platform/Headers"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
@@ -13,14 +14,16 @@ import { contentEncodings, decodeContent } from "./contentDecoding.js"
  * declared `Content-Length` fits and that has no `Content-Encoding` is read in one piece; any other
  * is read as a stream and abandoned (the request aborted) as soon as it passes the cap, then
  * decoded within the cap when it is still compressed (see contentDecoding.ts). A response with no
- * body at all (a 204 through `fetch`) reads as empty.
+ * body at all (a 204 through `fetch`) reads as empty. Pass the response's `headers` when you hold
+ * them already: a platform response may build a new `Headers` on each read of the property.
  */
 export const readBodyCapped = (
   response: HttpClientResponse.HttpClientResponse,
-  maxBytes: number
+  maxBytes: number,
+  headers: Headers.Headers = response.headers
 ): Effect.Effect<Option.Option<Uint8Array>, HttpClientError.ResponseError> => {
-  const encodings = contentEncodings(response.headers["content-encoding"])
-  const declared = response.headers["content-length"]
+  const encodings = contentEncodings(headers["content-encoding"])
+  const declared = headers["content-length"]
   const received = encodings.length === 0 && declared !== undefined && /^\d+$/.test(declared) && Number(declared) <= maxBytes
     ? Effect.map(response.arrayBuffer, (buffer) => Option.some(new Uint8Array(buffer)))
     : readStreamCapped(response, maxBytes)
