@@ -183,6 +183,27 @@ const undiciDriver = (orgUrl: string): Driver => {
   }
 }
 
+/**
+ * Node's own `fetch` (undici's), body read and parsed, nothing else: the floor of any client over
+ * `FetchHttpClient`, so its figures can be read against what `fetch` itself costs.
+ */
+const fetchDriver = (orgUrl: string): Driver => {
+  const headers = { accept: "application/json", authorization: `SSWS ${token}` }
+  const once = async (method: "GET" | "POST", url: string): Promise<unknown> => {
+    const response = await fetch(url, { method, headers, redirect: "manual" })
+    const text = await response.text()
+    if (response.status !== 200) throw new Error(`status ${response.status}`)
+    return JSON.parse(text)
+  }
+  return {
+    run: (recorder, operation, concurrency) =>
+      runPromiseWorkers(recorder, concurrency, (id) =>
+        operation === "get"
+          ? once("GET", `${orgUrl}/api/v1/sessions/${id}`)
+          : once("POST", `${orgUrl}/api/v1/sessions/${id}/lifecycle/refresh`))
+  }
+}
+
 /** The official SDK as its users configure it: response cache off, retries through its request executor. */
 const oktaSdkDriver = (orgUrl: string): Driver => {
   const client = new Okta.Client({
@@ -235,6 +256,8 @@ export const makeDriver = (client: ClientName, orgUrl: string): Promise<Driver> 
   switch (client) {
     case "undici":
       return Promise.resolve(undiciDriver(orgUrl))
+    case "fetch":
+      return Promise.resolve(fetchDriver(orgUrl))
     case "okta-sdk":
       return Promise.resolve(oktaSdkDriver(orgUrl))
     case "effect-lean":
