@@ -2,10 +2,13 @@
  * The clients under test, each as a `Driver` that runs one scenario's calls into a `Recorder`.
  *
  * Every client does the same work per call: send the request, read the whole body, parse it. The
- * floor (raw `undici.request`) stops at `JSON.parse`; the official SDK and this client also build
- * their models, which is part of what they cost.
+ * floor (raw `undici.request`), raw `fetch` and the bare `@effect/platform` clients stop at
+ * `JSON.parse`; the official SDK and this client also build their models, which is part of what
+ * they cost.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Okta from "@okta/okta-sdk-nodejs"
 import { Cause, Effect, Exit, Layer, ManagedRuntime, Redacted } from "effect"
@@ -204,6 +207,47 @@ const fetchDriver = (orgUrl: string): Driver => {
   }
 }
 
+/**
+ * The `@effect/platform` `HttpClient` alone over `layer`, as its docs show it: `execute` a GET or
+ * POST, read the body with `response.json`, the client's own span off (the tracer disabled once for
+ * the whole worker, not per request). No decode, no throttle, no timeout: the floor of any client on
+ * the composable path, so the figures of this client over the same layer can be read against it.
+ */
+const platformDriver = async (
+  orgUrl: string,
+  layer: typeof NodeHttpClient.layerUndici | typeof FetchHttpClient.layer
+): Promise<Driver> => {
+  const runtime = ManagedRuntime.make(layer)
+  const client = await runtime.runPromise(HttpClient.HttpClient)
+  const headers = { accept: "application/json", authorization: `SSWS ${token}` }
+  return {
+    run: (recorder, operation, concurrency) => {
+      const call = (id: string) =>
+        client.execute(
+          operation === "get"
+            ? HttpClientRequest.get(`${orgUrl}/api/v1/sessions/${id}`, { headers })
+            : HttpClientRequest.post(`${orgUrl}/api/v1/sessions/${id}/lifecycle/refresh`, { headers })
+        ).pipe(
+          Effect.flatMap((response) =>
+            response.status === 200 ? response.json : Effect.fail(new Error(`status ${response.status}`))
+          )
+        )
+      const worker = Effect.gen(function*() {
+        for (let index = recorder.take(); index !== undefined; index = recorder.take()) {
+          const startedAt = performance.now()
+          const exit = yield* Effect.exit(call(sessionIdAt(index)))
+          recorder.record(startedAt, Exit.isSuccess(exit) ? undefined : Cause.pretty(exit.cause))
+        }
+      })
+      return runtime.runPromise(
+        Effect.all(Array.from({ length: concurrency }, () => worker), { concurrency: "unbounded", discard: true }).pipe(
+          Effect.withTracerEnabled(false)
+        )
+      )
+    }
+  }
+}
+
 /** The official SDK as its users configure it: response cache off, retries through its request executor. */
 const oktaSdkDriver = (orgUrl: string): Driver => {
   const client = new Okta.Client({
@@ -258,6 +302,10 @@ export const makeDriver = (client: ClientName, orgUrl: string): Promise<Driver> 
       return Promise.resolve(undiciDriver(orgUrl))
     case "fetch":
       return Promise.resolve(fetchDriver(orgUrl))
+    case "platform-undici":
+      return platformDriver(orgUrl, NodeHttpClient.layerUndici)
+    case "platform-fetch":
+      return platformDriver(orgUrl, FetchHttpClient.layer)
     case "okta-sdk":
       return Promise.resolve(oktaSdkDriver(orgUrl))
     case "effect-lean":

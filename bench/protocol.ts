@@ -5,7 +5,7 @@
 import { Schema } from "effect"
 
 /** The clients under test; `undici` is the floor. */
-export const ClientName = Schema.Literal("undici", "fetch", "okta-sdk", "effect-lean", "effect-undici", "effect-fetch")
+export const ClientName = Schema.Literal("undici", "fetch", "platform-undici", "platform-fetch", "okta-sdk", "effect-lean", "effect-undici", "effect-fetch")
 export type ClientName = typeof ClientName.Type
 
 /** A fixed window the fake Okta enforces: `limit` requests per `windowMs`, answering 429 past it. */

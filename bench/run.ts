@@ -98,7 +98,7 @@ export const heapDefaults: HeapOptions = {
 /** The full suite. */
 export const defaultOptions: BenchOptions = {
   rounds: 3,
-  clients: ["undici", "fetch", "okta-sdk", "effect-lean", "effect-undici", "effect-fetch"],
+  clients: ["undici", "fetch", "platform-undici", "platform-fetch", "okta-sdk", "effect-lean", "effect-undici", "effect-fetch"],
   scenarios: [
     // 2,000 warm-up calls, not 500: after 500 every client was still warming up (at C=1 raw undici
     // spent 281 µs of CPU per call and the lean layer 414 µs, against 105–112 and 144–152 µs after
@@ -157,8 +157,12 @@ export interface ThroughputRow {
   readonly p50VsFloor: number
   /** rps ÷ the official SDK's rps in the same round, median (NaN when the SDK did not run). */
   readonly rpsVsSdk: number
-  /** Client CPU per call ÷ raw `fetch`'s in the same round, median (NaN when raw fetch did not run). */
-  readonly cpuVsFetch: number
+  /**
+   * Client CPU per call ÷ that of the bare `@effect/platform` client it runs over, in the same round,
+   * median: `effect-undici` against `platform-undici`, `effect-fetch` against `platform-fetch` (NaN
+   * for the others, or when that client did not run).
+   */
+  readonly cpuVsBarePlatform: number
   /** V8 heap bytes allocated per call (bench/allocation.ts says how, and what it leaves out), median. */
   readonly bytesPerCall: number
   /** Main-thread GC pauses as a share of the main thread's busy time (bench/allocation.ts), median. */
@@ -391,6 +395,7 @@ const runThroughput = async (
           return theirs === undefined ? [] : [of(entry.result) / of(theirs.result)]
         })
       const vsSdk = perRoundAgainst("okta-sdk", rpsOf)
+      const bare = barePlatformOf[client]
       rows.push({
         scenario: scenario.name,
         client,
@@ -408,13 +413,19 @@ const runThroughput = async (
         connections: median(mine.map((entry) => entry.connections)),
         p50VsFloor: median(ratios.map((ratio) => ratio.p50)),
         rpsVsSdk: median(vsSdk),
-        cpuVsFetch: median(perRoundAgainst("fetch", cpuPerRequestOf)),
+        cpuVsBarePlatform: median(bare === undefined ? [] : perRoundAgainst(bare, cpuPerRequestOf)),
         bytesPerCall: median(mine.map((entry) => bytesPerCallOf(entry.result))),
         gcShare: median(mine.map((entry) => gcShareOf(entry.result)))
       })
     }
   }
   return rows
+}
+
+/** The bare `@effect/platform` client each client of the composable path runs over. */
+const barePlatformOf: Partial<Record<ClientName, ClientName>> = {
+  "effect-undici": "platform-undici",
+  "effect-fetch": "platform-fetch"
 }
 
 /** When the window holding request `requests` opens, counted from the first request, in ms. */
@@ -718,6 +729,8 @@ export const issueScenarios = { get: "get c=64", refresh: "refresh c=64", latenc
 const issueClients: ReadonlyArray<{ readonly client: ClientName; readonly label: string }> = [
   { client: "undici", label: "raw `undici.request` + `JSON.parse`" },
   { client: "fetch", label: "raw `fetch` + `JSON.parse` (what `FetchHttpClient` calls)" },
+  { client: "platform-undici", label: "`@effect/platform` `HttpClient` alone over `NodeHttpClient.layerUndici`, `response.json`" },
+  { client: "platform-fetch", label: "`@effect/platform` `HttpClient` alone over `FetchHttpClient`, `response.json`" },
   { client: "okta-sdk", label: "@okta/okta-sdk-nodejs" },
   { client: "effect-lean", label: "this client, lean layer (`OktaUndici`)" },
   { client: "effect-undici", label: "this client over `NodeHttpClient.layerUndici`" },
@@ -806,7 +819,8 @@ export const formatVerdict = (verdict: Verdict): string =>
  * get at C=1 has a p50 at most 1.3× raw undici's; over `FetchHttpClient` and over a user-supplied
  * `@effect/platform` client (`NodeHttpClient.layerUndici`) the CPU per call is at most 2.6× raw
  * undici's; the heap run's heap stays flat. A target whose figures were not measured is a FAIL.
- * Beside each `FetchHttpClient` verdict stands what raw `fetch` alone costs in the same rounds.
+ * Beside each verdict of the composable path stands what the bare platform client under it (and,
+ * under `FetchHttpClient`, raw `fetch`) costs alone in the same rounds.
  */
 export const issueVerdicts = (report: BenchReport): ReadonlyArray<Verdict> => {
   const verdicts: Array<Verdict> = []
@@ -847,13 +861,14 @@ export const issueVerdicts = (report: BenchReport): ReadonlyArray<Verdict> => {
       for (const client of ["effect-undici", "effect-fetch"] as const) {
         const row = find(scenario, client)
         const value = row?.cpuVsFloor ?? Number.NaN
-        const rawFetch = find(scenario, "fetch")
-        // Over fetch, what fetch itself costs: the target cannot be met when raw fetch alone is past it.
-        const overFetch = client === "effect-fetch" && rawFetch !== undefined
-          ? `; raw fetch alone ${fixed(rawFetch.cpuMicrosPerRequest, 0)} µs, ${ratio(rawFetch.cpuVsFloor)} raw undici; this client ${
-            ratio(row?.cpuVsFetch ?? Number.NaN)
-          } raw fetch`
-          : ""
+        // What the layers underneath cost alone, in the same rounds: the target cannot be met when they are past it.
+        const alone = (label: string, under: ThroughputRow | undefined) =>
+          under === undefined ? "" : `; ${label} alone ${fixed(under.cpuMicrosPerRequest, 0)} µs, ${ratio(under.cpuVsFloor)} raw undici`
+        const bare = barePlatformOf[client]
+        const bareRow = bare === undefined ? undefined : find(scenario, bare)
+        const overFetch = (client === "effect-fetch" ? alone("raw fetch", find(scenario, "fetch")) : "") +
+          alone("the platform client", bareRow) +
+          (bareRow === undefined ? "" : `; this client ${ratio(row?.cpuVsBarePlatform ?? Number.NaN)} it`)
         verdicts.push({
           pass: atMost(value, 2.6),
           subject: `${scenario} ${client}: CPU per call vs raw undici`,

@@ -10,7 +10,7 @@ describe("benchmark suite, smoke run", () => {
   it("runs every client against the fake Okta and reports each part", { timeout: 180_000 }, async () => {
     const report = await runBench({
       rounds: 1,
-      clients: ["undici", "fetch", "okta-sdk", "effect-lean", "effect-undici", "effect-fetch"],
+      clients: ["undici", "fetch", "platform-undici", "platform-fetch", "okta-sdk", "effect-lean", "effect-undici", "effect-fetch"],
       // The scenarios the issue's verdicts read, by name, with tiny counts.
       scenarios: [
         { name: "get c=1", operation: "get", concurrency: 1, requests: 10, warmup: 2, maxMillis: 10_000 },
@@ -36,7 +36,7 @@ describe("benchmark suite, smoke run", () => {
       log: () => {}
     })
 
-    expect(report.throughput).toHaveLength(18)
+    expect(report.throughput).toHaveLength(24)
     for (const row of report.throughput) {
       expect({ row: `${row.scenario} ${row.client}`, failed: row.failed, firstFailure: row.firstFailure }).toEqual({
         row: `${row.scenario} ${row.client}`,
@@ -102,9 +102,12 @@ describe("benchmark suite, smoke run", () => {
       "heap get c=8 effect-lean: heap used after GC, slope"
     ])
     expect(verdictLines).toHaveLength(issueVerdicts(report).length)
-    // Over fetch, the verdict also says what raw fetch alone costs, measured in the same rounds.
+    // On the composable path, the verdict also says what the layers underneath cost alone, in the same rounds.
+    const bareAlone = /; the platform client alone \d+ µs, \d+\.\d\d× raw undici; this client \d+\.\d\d× it\)$/
+    for (const line of verdictLines.filter((line) => line.includes("effect-undici"))) expect(line).toMatch(bareAlone)
     for (const line of verdictLines.filter((line) => line.includes("effect-fetch"))) {
-      expect(line).toMatch(/; raw fetch alone \d+ µs, \d+\.\d\d× raw undici; this client \d+\.\d\d× raw fetch\)$/)
+      expect(line).toMatch(/; raw fetch alone \d+ µs, \d+\.\d\d× raw undici; the platform client alone/)
+      expect(line).toMatch(bareAlone)
     }
     expect(markdown).toContain("| raw `fetch` + `JSON.parse` (what `FetchHttpClient` calls) |")
     expect(markdown).toContain("### Throughput and latency")
