@@ -158,10 +158,35 @@ const runPromiseWorkers = async (
   await Promise.all(Array.from({ length: concurrency }, worker))
 }
 
+/** A client whose calls are Effects: `concurrency` fibers share one recorder. */
+const effectWorkers = <A, E>(
+  recorder: Recorder,
+  concurrency: number,
+  call: (index: number) => Effect.Effect<A, E>
+): Effect.Effect<void> => {
+  const worker = Effect.gen(function*() {
+    for (let index = recorder.take(); index !== undefined; index = recorder.take()) {
+      const startedAt = performance.now()
+      const exit = yield* Effect.exit(call(index))
+      recorder.record(startedAt, Exit.isSuccess(exit) ? undefined : Cause.pretty(exit.cause))
+    }
+  })
+  return Effect.all(Array.from({ length: concurrency }, () => worker), { concurrency: "unbounded", discard: true })
+}
+
 export interface Driver {
   /** Runs the calls of one scenario into the recorder. */
   readonly run: (recorder: Recorder, operation: Scenario["operation"], concurrency: number) => Promise<void>
 }
+
+/** A Promise client's driver: `once` sends a getSession (GET) or refreshSession (POST) to its URL. */
+const promiseDriver = (orgUrl: string, once: (method: "GET" | "POST", url: string) => Promise<unknown>): Driver => ({
+  run: (recorder, operation, concurrency) =>
+    runPromiseWorkers(recorder, concurrency, (id) =>
+      operation === "get"
+        ? once("GET", `${orgUrl}/api/v1/sessions/${id}`)
+        : once("POST", `${orgUrl}/api/v1/sessions/${id}/lifecycle/refresh`))
+})
 
 /** The floor: `undici.request`, body read and parsed, nothing else; waits out a 429 until its reset. */
 const undiciDriver = (orgUrl: string): Driver => {
@@ -177,13 +202,7 @@ const undiciDriver = (orgUrl: string): Driver => {
     if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`)
     return JSON.parse(text)
   }
-  return {
-    run: (recorder, operation, concurrency) =>
-      runPromiseWorkers(recorder, concurrency, (id) =>
-        operation === "get"
-          ? once("GET", `${orgUrl}/api/v1/sessions/${id}`, 0)
-          : once("POST", `${orgUrl}/api/v1/sessions/${id}/lifecycle/refresh`, 0))
-  }
+  return promiseDriver(orgUrl, (method, url) => once(method, url, 0))
 }
 
 /**
@@ -198,13 +217,7 @@ const fetchDriver = (orgUrl: string): Driver => {
     if (response.status !== 200) throw new Error(`status ${response.status}`)
     return JSON.parse(text)
   }
-  return {
-    run: (recorder, operation, concurrency) =>
-      runPromiseWorkers(recorder, concurrency, (id) =>
-        operation === "get"
-          ? once("GET", `${orgUrl}/api/v1/sessions/${id}`)
-          : once("POST", `${orgUrl}/api/v1/sessions/${id}/lifecycle/refresh`))
-  }
+  return promiseDriver(orgUrl, once)
 }
 
 /**
@@ -232,18 +245,7 @@ const platformDriver = async (
             response.status === 200 ? response.json : Effect.fail(new Error(`status ${response.status}`))
           )
         )
-      const worker = Effect.gen(function*() {
-        for (let index = recorder.take(); index !== undefined; index = recorder.take()) {
-          const startedAt = performance.now()
-          const exit = yield* Effect.exit(call(sessionIdAt(index)))
-          recorder.record(startedAt, Exit.isSuccess(exit) ? undefined : Cause.pretty(exit.cause))
-        }
-      })
-      return runtime.runPromise(
-        Effect.all(Array.from({ length: concurrency }, () => worker), { concurrency: "unbounded", discard: true }).pipe(
-          Effect.withTracerEnabled(false)
-        )
-      )
+      return runtime.runPromise(Effect.withTracerEnabled(effectWorkers(recorder, concurrency, (index) => call(sessionIdAt(index))), false))
     }
   }
 }
@@ -281,15 +283,8 @@ const effectDriver = async (
   return {
     run: (recorder, operation, concurrency) => {
       const call = operation === "get" ? sessions.getSession : sessions.refreshSession
-      const worker = Effect.gen(function*() {
-        for (let index = recorder.take(); index !== undefined; index = recorder.take()) {
-          const startedAt = performance.now()
-          const exit = yield* Effect.exit(call(ids[index % ids.length] ?? Session.SessionId.make("102bench")))
-          recorder.record(startedAt, Exit.isSuccess(exit) ? undefined : Cause.pretty(exit.cause))
-        }
-      })
       return runtime.runPromise(
-        Effect.all(Array.from({ length: concurrency }, () => worker), { concurrency: "unbounded", discard: true })
+        effectWorkers(recorder, concurrency, (index) => call(ids[index % ids.length] ?? Session.SessionId.make("102bench")))
       )
     }
   }
