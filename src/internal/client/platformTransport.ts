@@ -32,8 +32,9 @@ const manualRedirects: globalThis.RequestInit = Object.freeze({ redirect: "manua
  * The context one request runs in, made in one step: `additions` (the request's own `Scope`, when it
  * has one), fetch asked not to follow redirects (the caller's other fetch options kept), and the
  * call's span as the parent of whatever the user's client opens (its own middleware). One
- * `mapInputContext` per request, where `provideService` and `withParentSpan` each copied the fiber's
- * whole context and set it twice: about 4 % of this path's CPU at concurrency 64.
+ * `mapInputContext` per request, where `provideService` (twice) and `withParentSpan` each copied the
+ * fiber's whole context and set it twice (`setFiberRef` was 6 % of this path's profile at concurrency
+ * 64, BENCHMARKS.md, "Step 10").
  */
 const requestContext = <S>(
   context: Context.Context<never>,
