@@ -866,7 +866,7 @@ export const issueVerdicts = (report: BenchReport): ReadonlyArray<Verdict> => {
           under === undefined ? "" : `; ${label} alone ${fixed(under.cpuMicrosPerRequest, 0)} µs, ${ratio(under.cpuVsFloor)} raw undici`
         const bare = barePlatformOf[client]
         const bareRow = bare === undefined ? undefined : find(scenario, bare)
-        const overFetch = (client === "effect-fetch" ? alone("raw fetch", find(scenario, "fetch")) : "") +
+        const underneath = (client === "effect-fetch" ? alone("raw fetch", find(scenario, "fetch")) : "") +
           alone("the platform client", bareRow) +
           (bareRow === undefined ? "" : `; this client ${ratio(row?.cpuVsBarePlatform ?? Number.NaN)} it`)
         verdicts.push({
@@ -874,7 +874,7 @@ export const issueVerdicts = (report: BenchReport): ReadonlyArray<Verdict> => {
           subject: `${scenario} ${client}: CPU per call vs raw undici`,
           measured: ratio(value),
           target: "≤ 2.60×",
-          detail: `${fixed(row?.cpuMicrosPerRequest ?? Number.NaN, 0)} µs vs ${fixed(floor?.cpuMicrosPerRequest ?? Number.NaN, 0)} µs${overFetch}`
+          detail: `${fixed(row?.cpuMicrosPerRequest ?? Number.NaN, 0)} µs vs ${fixed(floor?.cpuMicrosPerRequest ?? Number.NaN, 0)} µs${underneath}`
         })
       }
     }
