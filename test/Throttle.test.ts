@@ -1,10 +1,33 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Fiber, Logger, TestClock } from "effect"
+import { Effect, Either, Exit, Fiber, FiberId, Logger, Option, TestClock, Tracer } from "effect"
 import { RateLimit, Session } from "effect-okta-sessions"
 import { epochSeconds, fake, httpDate, ok, start, tooMany, windowedOrg, withSessions } from "./RateLimitFixture.js"
 
 const sessionId = Session.SessionId.make("l7FbDVqS8zHSy65uJD85")
 const userId = Session.UserId.make("00u0abcdefGHIJKLMNOP")
+
+/** A tracer whose spans record nothing and call `onEnd` as they end. */
+const tracerEndingWith = (onEnd: () => void): Tracer.Tracer =>
+  Tracer.make({
+    span: (name, parent, context, links, startTime, kind) => ({
+      _tag: "Span",
+      name,
+      spanId: "span",
+      traceId: "trace",
+      parent,
+      context,
+      status: { _tag: "Started", startTime },
+      attributes: new Map(),
+      links,
+      sampled: true,
+      kind,
+      end: onEnd,
+      attribute: () => {},
+      event: () => {},
+      addLinks: () => {}
+    }),
+    context: (f) => f()
+  })
 
 /** Answers 200 with the window spent: Remaining 0 until `start + 5 s`. */
 const spent = (now: number) =>
@@ -179,6 +202,42 @@ describe("throttle on the TestClock", () => {
       yield* TestClock.adjust("10 seconds")
       yield* Fiber.join(fiber)
       expect(sent.map((entry) => entry.at - start)).toEqual([0, 0, 1_000, 1_000])
+    }))
+
+  it.effect("a caller interrupted just after it was handed a permit passes it on: the call behind it still goes out", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start)
+      const { client, sent } = fake(() => Effect.as(Effect.sleep("1 second"), ok()))
+      // The second caller is interrupted from inside the first call, once that call has given its
+      // permit back (its span ends after the release) and before the second caller has run again:
+      // its wait ends interrupted although the permit was handed to it.
+      let second: Fiber.RuntimeFiber<unknown, unknown> | undefined
+      const interruptSecond = () => {
+        second?.unsafeInterruptAsFork(FiberId.none)
+        second = undefined
+      }
+      const fiber = yield* Effect.fork(withSessions(client, { throttle: { maxConcurrency: 1 } }, (sessions) =>
+        Effect.gen(function*() {
+          const first = yield* Effect.fork(sessions.getSession(sessionId))
+          yield* Effect.repeatN(Effect.yieldNow(), 9)
+          const waiting = yield* Effect.fork(sessions.getSession(sessionId))
+          second = waiting
+          yield* Effect.repeatN(Effect.yieldNow(), 9)
+          const behind = yield* Effect.fork(sessions.getSession(sessionId))
+          yield* Effect.repeatN(Effect.yieldNow(), 9)
+          yield* Fiber.join(first)
+          return { second: yield* Fiber.await(waiting), behind: yield* Fiber.await(behind) }
+        }).pipe(Effect.withTracer(tracerEndingWith(interruptSecond)))))
+      yield* TestClock.adjust("10 seconds")
+      // Had the permit been lost, the call behind would still be waiting.
+      const outcome = Option.getOrThrow(yield* Fiber.poll(fiber))
+      expect(Exit.isSuccess(outcome)).toBe(true)
+      if (Exit.isSuccess(outcome)) {
+        expect(Exit.isInterrupted(outcome.value.second)).toBe(true)
+        expect(Exit.isSuccess(outcome.value.behind)).toBe(true)
+      }
+      // The first call at 0, the call behind at 1 s; the interrupted one sent nothing.
+      expect(sent.map((entry) => entry.at - start)).toEqual([0, 1_000])
     }))
 
   it.effect("after a 429 spent the window, another call is not sent before the reset: it meets the 429 and its retry waits", () =>
