@@ -14,57 +14,12 @@ import type * as net from "node:net"
 import { OktaConfig, OktaHttpClient, Session, Sessions } from "effect-okta-sessions"
 import { type ClientStack, clientStacks } from "./clientStacks.js"
 import { sessionBody } from "./RateLimitFixture.js"
+import { type RecordedSpan, recordingTracer } from "./recordingTracer.js"
 import { apiToken } from "./RecordingHttpClient.js"
 
 const sessionId = Session.SessionId.make("l7FbDVqS8zHSy65uJD85")
 const json = { "content-type": "application/json" }
 const session = JSON.stringify(sessionBody)
-
-/** A span as this tracer keeps it: attributes, events and how it ended. */
-interface RecordedSpan extends Tracer.Span {
-  readonly attributes: Map<string, unknown>
-  readonly events: Array<{ readonly name: string; readonly attributes: Readonly<Record<string, unknown>> }>
-  exit: Exit.Exit<unknown, unknown> | undefined
-}
-
-/** A tracer that records every span it starts. */
-const recordingTracer = () => {
-  const spans: Array<RecordedSpan> = []
-  let nextId = 0
-  const tracer = Tracer.make({
-    span: (name, parent, context, links, startTime, kind, options) => {
-      const span: RecordedSpan = {
-        _tag: "Span",
-        name,
-        spanId: `span${nextId++}`,
-        traceId: "trace0000000000000000000000000000",
-        parent,
-        context,
-        status: { _tag: "Started", startTime },
-        attributes: new Map(Object.entries(options?.attributes ?? {})),
-        links,
-        sampled: true,
-        kind,
-        events: [],
-        exit: undefined,
-        end: (_endTime, exit) => {
-          span.exit = exit
-        },
-        attribute: (key, value) => {
-          span.attributes.set(key, value)
-        },
-        event: (eventName, _time, attributes) => {
-          span.events.push({ name: eventName, attributes: attributes ?? {} })
-        },
-        addLinks: () => {}
-      }
-      spans.push(span)
-      return span
-    },
-    context: (f) => f()
-  })
-  return { spans, tracer }
-}
 
 /** What the server answers a request: status, headers, body, after an optional real delay. */
 interface Reply {

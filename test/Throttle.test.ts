@@ -1,33 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Exit, Fiber, FiberId, Logger, Option, TestClock, Tracer } from "effect"
+import { Effect, Either, Exit, Fiber, FiberId, Logger, Option, TestClock } from "effect"
 import { RateLimit, Session } from "effect-okta-sessions"
+import { recordingTracer } from "./recordingTracer.js"
 import { epochSeconds, fake, httpDate, ok, start, tooMany, windowedOrg, withSessions } from "./RateLimitFixture.js"
 
 const sessionId = Session.SessionId.make("l7FbDVqS8zHSy65uJD85")
 const userId = Session.UserId.make("00u0abcdefGHIJKLMNOP")
-
-/** A tracer whose spans record nothing and call `onEnd` as they end. */
-const tracerEndingWith = (onEnd: () => void): Tracer.Tracer =>
-  Tracer.make({
-    span: (name, parent, context, links, startTime, kind) => ({
-      _tag: "Span",
-      name,
-      spanId: "span",
-      traceId: "trace",
-      parent,
-      context,
-      status: { _tag: "Started", startTime },
-      attributes: new Map(),
-      links,
-      sampled: true,
-      kind,
-      end: onEnd,
-      attribute: () => {},
-      event: () => {},
-      addLinks: () => {}
-    }),
-    context: (f) => f()
-  })
 
 /** Answers 200 with the window spent: Remaining 0 until `start + 5 s`. */
 const spent = (now: number) =>
@@ -227,7 +205,7 @@ describe("throttle on the TestClock", () => {
           yield* Effect.repeatN(Effect.yieldNow(), 9)
           yield* Fiber.join(first)
           return { second: yield* Fiber.await(waiting), behind: yield* Fiber.await(behind) }
-        }).pipe(Effect.withTracer(tracerEndingWith(interruptSecond)))))
+        }).pipe(Effect.withTracer(recordingTracer(interruptSecond).tracer))))
       yield* TestClock.adjust("10 seconds")
       // Had the permit been lost, the call behind would still be waiting.
       const outcome = Option.getOrThrow(yield* Fiber.poll(fiber))
