@@ -7,11 +7,11 @@
  * `NodeHttpClient.layerUndici` and the lean `OktaUndici` layer.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Logger, LogLevel, Option, Redacted, Tracer } from "effect"
-import type * as Context from "effect/Context"
+import { Cause, Effect, Exit, Logger, LogLevel, Option, Redacted } from "effect"
 import * as http from "node:http"
 import { OktaConfig, OktaHttpClient, RateLimit, Retry, Session, Sessions } from "effect-okta-sessions"
 import { clientStacks } from "./clientStacks.js"
+import { type RecordedSpan, recordingTracer } from "./recordingTracer.js"
 
 const planted = {
   token: "00LEAKtokenZq7Xw3Rv9Pp2Tt",
@@ -20,51 +20,13 @@ const planted = {
 }
 const secrets = Object.values(planted)
 
-/** A span as the test tracer keeps it: everything it was given. */
-interface CapturedSpan extends Tracer.Span {
-  readonly recorded: Array<string>
-}
-
-/** A tracer that records every span's name, attributes, events and end state as text. */
-const captureTracer = () => {
-  const spans: Array<CapturedSpan> = []
-  let nextId = 0
-  const tracer = Tracer.make({
-    span: (name, parent, context: Context.Context<never>, links, _startTime, kind, options) => {
-      const attributes = new Map<string, unknown>()
-      const recorded: Array<string> = [name, JSON.stringify(options?.attributes ?? {})]
-      const span: CapturedSpan = {
-        _tag: "Span",
-        name,
-        spanId: `span${nextId++}`,
-        traceId: "trace0000000000000000000000000000",
-        parent,
-        context,
-        status: { _tag: "Started", startTime: 0n },
-        attributes,
-        links,
-        sampled: true,
-        kind,
-        recorded,
-        end: (_endTime, exit) => {
-          recorded.push(String(exit), Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "")
-        },
-        attribute: (key, value) => {
-          attributes.set(key, value)
-          recorded.push(`${key}=${String(value)}`)
-        },
-        event: (eventName, _time, eventAttributes) => {
-          recorded.push(eventName, JSON.stringify(eventAttributes ?? {}))
-        },
-        addLinks: () => {}
-      }
-      spans.push(span)
-      return span
-    },
-    context: (f) => f()
-  })
-  return { tracer, spans }
-}
+/** Everything a span was given, as text: its name, attributes, events and end state. */
+const textsOfSpan = (span: RecordedSpan): ReadonlyArray<string> => [
+  span.name,
+  ...Array.from(span.attributes, ([key, value]) => `${key}=${String(value)}`),
+  ...span.events.flatMap((event) => [event.name, JSON.stringify(event.attributes)]),
+  ...(span.exit === undefined ? [] : [String(span.exit), Exit.isFailure(span.exit) ? Cause.pretty(span.exit.cause) : ""])
+]
 
 /** What the echo server answers: status `status`, with every secret it was sent in its headers and body. */
 const echoServer = (status: number | "reset") =>
@@ -119,9 +81,9 @@ const sessionId = Session.SessionId.make("l7FbDVqS8zHSy65uJD85")
 const cookie = Session.SessionCookie.make({ name: "sid", value: Session.CookieValue.make(planted.cookie) })
 
 /** Every text the library made of one call: its error in every form, the log lines and the spans. */
-const textsOf = (exit: Exit.Exit<unknown, unknown>, logs: ReadonlyArray<string>, spans: ReadonlyArray<CapturedSpan>) => {
+const textsOf = (exit: Exit.Exit<unknown, unknown>, logs: ReadonlyArray<string>, spans: ReadonlyArray<RecordedSpan>) => {
   // the test's own spans (app.*) are left out: they end with what the test's calls returned
-  const texts = [...logs, ...spans.filter((span) => !span.name.startsWith("app.")).flatMap((span) => span.recorded)]
+  const texts = [...logs, ...spans.filter((span) => !span.name.startsWith("app.")).flatMap(textsOfSpan)]
   if (Exit.isFailure(exit)) {
     texts.push(Cause.pretty(exit.cause), String(exit), JSON.stringify(exit))
     const failure = Cause.failureOption(exit.cause)
@@ -141,7 +103,7 @@ describe.each(clientStacks)("no secret leaks over %s", (_name, clientLayer) => {
         const findings: Array<string> = []
         for (const status of statuses) {
           const orgUrl = yield* echoServer(status)
-          const { spans, tracer } = captureTracer()
+          const { spans, tracer } = recordingTracer()
           const logs: Array<string> = []
           const logger = Logger.make(({ cause, message }) => {
             logs.push(`${String(message)} ${Cause.isEmpty(cause) ? "" : Cause.pretty(cause)}`)
@@ -198,7 +160,7 @@ describe.each(clientStacks)("no secret leaks over %s", (_name, clientLayer) => {
             // each retry logged once, with its delay, and recorded as an event on the call's span
             const retryLines = logs.filter((line) => line.includes("Okta: retry 1 of GET /api/v1/sessions/{sessionId} in "))
             expect(retryLines.filter((line) => line.includes("after ServerError")), "a retry is logged once").toHaveLength(1)
-            const events = spans.filter((span) => span.name === "Sessions.getSession").flatMap((span) => span.recorded)
+            const events = spans.filter((span) => span.name === "Sessions.getSession").flatMap(textsOfSpan)
             expect(events.some((text) => text.includes("\"okta.retry.delay_ms\"")), "a retry event").toBe(true)
           }
           if (propagateTraceHeaders) expect(spans.some((span) => span.name.startsWith("http.client"))).toBe(true)
